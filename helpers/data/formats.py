@@ -1,0 +1,121 @@
+"""Parsers for the datasets' canonical file formats, written with numpy alone (Preface, "Data").
+
+No pickle is ever loaded: CIFAR-10 is read from its "binary version" (fixed-size records), MNIST from
+its IDX files. Every parser checks what it reads and raises :class:`DataFormatError`, naming the file
+and what was wrong, rather than returning a silently wrong array.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+IDX_UBYTE = 0x08
+CIFAR_IMAGE_SHAPE = (3, 32, 32)  # stored channel-first: 1,024 R bytes, then G, then B
+CIFAR_RECORD_BYTES = 1 + int(np.prod(CIFAR_IMAGE_SHAPE))  # 1 label byte + 3,072 pixel bytes
+N_CLASSES = 10
+
+
+class DataFormatError(ValueError):
+    """A data file does not have the layout its format promises."""
+
+
+def _refetch_hint(path: Path | str) -> str:
+    return f"delete {path} and run `python -m helpers.data download` to fetch it again"
+
+
+def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
+    """Decode an IDX array of unsigned bytes (the MNIST format).
+
+    Layout: two zero bytes, a type byte (0x08 for uint8), the number of dimensions ``k``, then ``k``
+    big-endian uint32 sizes, then ``prod(sizes)`` payload bytes in row-major order.
+    """
+    if len(raw) < 4:
+        raise DataFormatError(f"{source}: {len(raw)} bytes is too short for an IDX header")
+    zero0, zero1, type_code, ndim = raw[:4]
+    if zero0 != 0 or zero1 != 0:
+        raise DataFormatError(
+            f"{source}: bad IDX magic number {raw[:4].hex()} (must start with 0000); "
+            f"this is not an IDX file; {_refetch_hint(source)}"
+        )
+    if type_code != IDX_UBYTE:
+        raise DataFormatError(
+            f"{source}: IDX type code 0x{type_code:02x}, expected 0x08 (unsigned byte)"
+        )
+    header_bytes = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header_bytes:
+        raise DataFormatError(f"{source}: truncated IDX header ({ndim} dimensions)")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    payload = len(raw) - header_bytes
+    if payload != int(np.prod(shape)):
+        raise DataFormatError(
+            f"{source}: header says shape {shape} ({int(np.prod(shape))} bytes) but the payload "
+            f"has {payload} bytes; the file is truncated or corrupt; {_refetch_hint(source)}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes).reshape(shape).copy()
+
+
+def read_idx_gz(path: Path) -> np.ndarray:
+    """Read a gzip-compressed IDX file (``*-ubyte.gz``)."""
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as err:
+        raise DataFormatError(f"{path}: not a valid gzip file ({err}); {_refetch_hint(path)}") from err
+    return parse_idx(raw, source=str(path))
+
+
+def check_images_and_labels(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    image_shape: tuple[int, ...],
+    expected_count: int | None,
+    source: str,
+) -> None:
+    """Check that images and labels agree in count, have the expected shapes, and labels are 0..9."""
+    if images.shape[1:] != image_shape:
+        raise DataFormatError(f"{source}: images have shape {images.shape[1:]}, expected {image_shape}")
+    if labels.ndim != 1:
+        raise DataFormatError(f"{source}: labels have {labels.ndim} dimensions, expected 1")
+    if len(images) != len(labels):
+        raise DataFormatError(f"{source}: {len(images)} images but {len(labels)} labels")
+    if expected_count is not None and len(labels) != expected_count:
+        raise DataFormatError(
+            f"{source}: {len(labels)} examples, expected {expected_count}; {_refetch_hint(source)}"
+        )
+    if len(labels) and int(labels.max()) >= N_CLASSES:
+        raise DataFormatError(
+            f"{source}: label {int(labels.max())} is out of range 0..{N_CLASSES - 1}"
+        )
+
+
+def parse_cifar_records(raw: bytes, *, source: str = "<bytes>") -> tuple[np.ndarray, np.ndarray]:
+    """Decode CIFAR-10 binary records into ``(images, labels)``.
+
+    Each record is 3,073 bytes: a label byte, then a 32x32 image as three 1,024-byte colour planes
+    (R, G, B), each row-major. Returns images as uint8 ``(n, 32, 32, 3)`` and labels as int64 ``(n,)``.
+    """
+    if len(raw) % CIFAR_RECORD_BYTES:
+        raise DataFormatError(
+            f"{source}: {len(raw)} bytes is not a whole number of {CIFAR_RECORD_BYTES}-byte "
+            f"records; the file is truncated or corrupt; {_refetch_hint(source)}"
+        )
+    records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, CIFAR_RECORD_BYTES)
+    labels = records[:, 0].astype(np.int64)
+    planes = records[:, 1:].reshape((-1,) + CIFAR_IMAGE_SHAPE)  # (n, channel, row, col)
+    images = np.ascontiguousarray(planes.transpose(0, 2, 3, 1))  # (n, row, col, channel)
+    check_images_and_labels(images, labels, image_shape=(32, 32, 3), expected_count=None, source=source)
+    return images, labels
+
+
+def read_utf8_text(path: Path) -> str:
+    """Read a UTF-8 text file, refusing one that is empty or not UTF-8."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DataFormatError(f"{path}: not UTF-8 text ({err}); {_refetch_hint(path)}") from err
+    if not text:
+        raise DataFormatError(f"{path}: the file is empty; {_refetch_hint(path)}")
+    return text

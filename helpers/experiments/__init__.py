@@ -1,0 +1,74 @@
+"""The course's named experiments: each computes one results table for a profile (Preface, "Profiles").
+
+A notebook asks for an experiment's results with :func:`experiment_results`. Under the ``full``
+profile (the site build) they are read from the committed ``results/<name>.json``; under ``smoke``
+and ``workshop`` they are computed live, at the size the profile allows. From the shell::
+
+    python -m helpers.experiments list
+    python -m helpers.experiments run NAME --profile full     # (re)writes results/NAME.json
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.experiments import ch01
+from helpers.profiles import Profile
+from helpers.results import read_results, regenerate_command
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named computation from a profile to a JSON-ready results table."""
+
+    name: str
+    description: str
+    run: Callable[[Profile], dict[str, Any]]
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    exp.name: exp
+    for exp in (
+        Experiment(
+            name="ch01_knn_learning_curve",
+            description="1-nearest-neighbour test error on MNIST against training-set size",
+            run=ch01.knn_learning_curve,
+        ),
+    )
+}
+
+
+def get_experiment(name: str) -> Experiment:
+    """Return the experiment called ``name``; raise ``ValueError`` listing the choices otherwise."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ValueError(f"unknown experiment {name!r}: choose one of {', '.join(EXPERIMENTS)}") from None
+
+
+def compute_results(name: str, profile: Profile) -> dict[str, Any]:
+    """Run experiment ``name`` under ``profile`` and wrap its table with how it was made."""
+    experiment = get_experiment(name)
+    return {
+        "experiment": name,
+        "description": experiment.description,
+        "profile": profile.name,
+        "command": regenerate_command(name, profile.name),
+        **experiment.run(profile),
+    }
+
+
+def experiment_results(name: str, profile: Profile) -> dict[str, Any]:
+    """The results of ``name`` for ``profile``: read from ``results/`` under ``full``, else computed."""
+    get_experiment(name)
+    if profile.uses_committed_results:
+        results = read_results(name)
+        if results.get("profile") != profile.name:
+            raise ValueError(
+                f"results/{name}.json was made under profile {results.get('profile')!r}, not "
+                f"{profile.name!r}; regenerate it with `{regenerate_command(name, profile.name)}`"
+            )
+        return results
+    return compute_results(name, profile)

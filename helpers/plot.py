@@ -1,0 +1,105 @@
+"""The course's figure style and the plotting helpers its chapters share (Preface, "Figures").
+
+* :func:`use_book_style` sets one consistent matplotlib style: the Okabe-Ito palette (distinguishable
+  with the common forms of colour blindness), large enough type for the website, light grids.
+* :func:`log_log_axes` puts both axes on log scales with plain-number tick labels (``2k``, ``0.05``)
+  rather than bare powers of ten, which are hard to read over one or two decades.
+* :func:`plot_power_law` draws a fitted law as a line with its equation in the legend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from helpers.fit import PowerLaw
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+BOOK_STYLE: dict[str, object] = {
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+    "figure.figsize": (6.4, 4.2),
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "axes.grid.which": "both",
+    "grid.alpha": 0.25,
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 6,
+}
+
+
+def use_book_style() -> None:
+    """Apply the course's matplotlib style to every figure drawn after this call."""
+    mpl.rcParams.update(BOOK_STYLE)
+
+
+def compact_number(value: float, _position: object = None) -> str:
+    """Format a tick value briefly: ``2000 -> '2k'``, ``1.5e6 -> '1.5M'``, ``0.05 -> '0.05'``."""
+    if value == 0:
+        return "0"
+    for threshold, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            return f"{value / threshold:g}{suffix}"
+    return f"{value:.3g}"
+
+
+def log_log_axes(ax: Axes, *, label_subs: Sequence[float] = (1.0, 2.0, 5.0)) -> Axes:
+    """Log scales on both axes, with ticks labelled at 1, 2 and 5 times each power of ten."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, subs=tuple(label_subs)))
+        axis.set_major_formatter(FuncFormatter(compact_number))
+        axis.set_minor_locator(LogLocator(base=10, subs=tuple(np.arange(1, 10))))
+        axis.set_minor_formatter(NullFormatter())
+    return ax
+
+
+def plot_power_law(
+    ax: Axes,
+    law: PowerLaw,
+    x_range: tuple[float, float],
+    *,
+    x_name: str = "x",
+    y_name: str = "y",
+    label: str | None = None,
+    **line_kwargs: object,
+) -> None:
+    """Draw ``law`` over ``x_range`` (log-spaced) with its equation in the legend."""
+    low, high = x_range
+    if not 0 < low < high:
+        raise ValueError(f"x_range must satisfy 0 < low < high, got {x_range}")
+    x = np.geomspace(low, high, 200)
+    equation = law.equation(x=x_name, y=y_name)
+    ax.plot(x, law.predict(x), label=f"{label}: {equation}" if label else equation, **line_kwargs)
+
+
+def new_figure(**subplot_kwargs: object) -> tuple[plt.Figure, Axes]:
+    """A new figure and axes in the book style."""
+    use_book_style()
+    return plt.subplots(**subplot_kwargs)

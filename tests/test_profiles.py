@@ -1,0 +1,39 @@
+"""Profiles: one environment variable picks how much work every notebook does."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from helpers.profiles import PROFILE_ENV, PROFILES, current_profile, get_profile
+
+
+def test_three_profiles_grow_in_cost():
+    smoke, workshop, full = (PROFILES[n] for n in ("smoke", "workshop", "full"))
+    assert smoke.max_train_examples < workshop.max_train_examples <= full.max_train_examples
+    assert len(smoke.seeds) <= len(workshop.seeds) <= len(full.seeds)
+    assert full.uses_committed_results and not workshop.uses_committed_results
+    assert smoke.seconds_per_notebook == 60 and workshop.seconds_per_notebook == 300
+
+
+def test_select_picks_the_value_for_the_profile():
+    assert [PROFILES[n].select(smoke="s", workshop="w", full="f") for n in PROFILES] == ["s", "w", "f"]
+
+
+def test_environment_variable_chooses(monkeypatch):
+    monkeypatch.setenv(PROFILE_ENV, " Smoke ")
+    assert current_profile().name == "smoke"
+    monkeypatch.delenv(PROFILE_ENV)
+    assert current_profile().name == "workshop"
+
+
+def test_unknown_profile_names_the_choices(monkeypatch):
+    monkeypatch.setenv(PROFILE_ENV, "fast")
+    with pytest.raises(ValueError, match="unknown profile 'fast': choose one of smoke, workshop, full"):
+        current_profile()
+
+
+def test_profiles_are_immutable():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get_profile("smoke").epochs = 100  # type: ignore[misc]
