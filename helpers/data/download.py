@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path, PurePosixPath
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 CHUNK_BYTES = 1 << 16
 USER_AGENT = "scaling-book-helpers/1.0"
