@@ -1,30 +1,32 @@
-"""fit_power_law: recovers known laws, reports its uncertainty, refuses bad input."""
+"""helpers.fit: power laws (pure and saturating), linear regression, and their input checks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LinearRegression
 
-from helpers.fit import PowerLaw, fit_power_law
+from helpers.fit import ConvergenceError, PowerLaw, fit_linear, fit_power_law
 
+RNG = np.random.default_rng(0)
+
+
+# --- pure power law -------------------------------------------------------------------------------
 
 def test_exact_power_law_is_recovered():
     x = np.geomspace(100, 100_000, 8)
     law = fit_power_law(x, 3.0 * x**-0.35)
     assert law.A == pytest.approx(3.0, rel=1e-10)
     assert law.alpha == pytest.approx(0.35, rel=1e-10)
+    assert law.E == 0.0 and not law.has_offset
     assert law.r2_log == pytest.approx(1.0)
     assert law.alpha_stderr == pytest.approx(0.0, abs=1e-10)
     np.testing.assert_allclose(law.predict([1e6]), 3.0 * 1e6**-0.35)
 
 
 def test_noisy_law_has_honest_standard_error():
-    rng = np.random.default_rng(0)
     x = np.geomspace(10, 1e5, 40)
-    estimates = []
-    for _ in range(200):
-        y = 2.0 * x**-0.5 * np.exp(rng.normal(0, 0.05, size=x.size))
-        estimates.append(fit_power_law(x, y))
+    estimates = [fit_power_law(x, 2.0 * x**-0.5 * np.exp(RNG.normal(0, 0.05, size=x.size))) for _ in range(200)]
     alphas = np.array([law.alpha for law in estimates])
     mean_stderr = np.mean([law.alpha_stderr for law in estimates])
     assert alphas.mean() == pytest.approx(0.5, abs=0.005)
@@ -39,18 +41,129 @@ def test_increasing_data_gives_negative_alpha_and_prints():
     assert isinstance(law, PowerLaw)
 
 
+# --- saturating power law -------------------------------------------------------------------------
+
+def test_saturating_law_is_recovered_exactly():
+    x = np.geomspace(1e3, 1e7, 12)
+    law = fit_power_law(x, 1.7 + 40.0 * x**-0.3, offset=True)
+    assert law.E == pytest.approx(1.7, rel=1e-6)
+    assert law.A == pytest.approx(40.0, rel=1e-5)
+    assert law.alpha == pytest.approx(0.3, rel=1e-6)
+    assert "1.7 + " in law.equation()
+
+
+def test_saturating_law_with_noise_is_recovered_within_tolerance():
+    x = np.geomspace(1e3, 1e7, 20)
+    y = (0.5 + 20.0 * x**-0.4) * np.exp(RNG.normal(0, 0.01, size=x.size))
+    law = fit_power_law(x, y, offset=True)
+    assert law.E == pytest.approx(0.5, rel=0.05)
+    assert law.alpha == pytest.approx(0.4, rel=0.1)
+    assert abs(law.E - 0.5) < 3 * law.E_stderr + 1e-3  # the reported uncertainty is not wildly small
+
+
+def test_straight_line_underestimates_a_saturating_exponent():
+    x = np.geomspace(1e3, 1e7, 12)
+    y = 1.0 + 30.0 * x**-0.5
+    assert fit_power_law(x, y).alpha < 0.5 * fit_power_law(x, y, offset=True).alpha
+
+
+def test_huber_loss_resists_one_outlier():
+    x = np.geomspace(1e3, 1e7, 15)
+    y = 0.5 + 20.0 * x**-0.4
+    y[7] *= 1.5  # one corrupted measurement
+    robust = fit_power_law(x, y, offset=True)
+    squared = fit_power_law(x, y, offset=True, huber_delta=1e3)  # a huge threshold: plain least squares
+    assert robust.alpha == pytest.approx(0.4, rel=0.05)
+    assert robust.E == pytest.approx(0.5, rel=0.02)
+    assert abs(squared.alpha - 0.4) > 5 * abs(robust.alpha - 0.4)
+
+
+# --- linear regression ----------------------------------------------------------------------------
+
+def well_conditioned_problem(m: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    X = RNG.normal(size=(m, 3))
+    y = 1.5 + X @ np.array([2.0, -1.0, 0.5]) + RNG.normal(0, 0.3, size=m)
+    return X, y
+
+
+def test_least_squares_matches_scikit_learn_and_decomposes():
+    X, y = well_conditioned_problem()
+    fit = fit_linear(X, y)
+    reference = LinearRegression().fit(X, y)
+    assert fit.intercept == pytest.approx(reference.intercept_, rel=1e-10)
+    np.testing.assert_allclose(fit.coef, reference.coef_, rtol=1e-10)
+    assert fit.sst == pytest.approx(fit.ssr + fit.sse, rel=1e-12)
+    assert fit.r2 == pytest.approx(reference.score(X, y), rel=1e-12)
+    assert fit.r2 == pytest.approx(fit.ssr / fit.sst, rel=1e-12)
+    assert fit.mse == pytest.approx(fit.sse / 200) and fit.rmse == pytest.approx(np.sqrt(fit.mse))
+    np.testing.assert_allclose(fit.predict(X), reference.predict(X), rtol=1e-10)
+    assert "SST" in str(fit) and fit.parameters()["b0"] == fit.intercept
+
+
+def test_gradient_descent_agrees_with_least_squares():
+    X, y = well_conditioned_problem()
+    exact = fit_linear(X, y, method="lstsq")
+    descent = fit_linear(X, y, method="gd", learning_rate=0.2)
+    np.testing.assert_allclose(descent.coef, exact.coef, rtol=1e-7)
+    assert descent.intercept == pytest.approx(exact.intercept, rel=1e-7)
+    assert descent.mse == pytest.approx(exact.mse, rel=1e-10)
+    curve = np.array(descent.loss_curve)
+    assert len(curve) > 10 and np.all(np.diff(curve) <= 1e-12)  # the loss never rises
+    assert exact.loss_curve == ()
+
+
+def test_one_feature_vector_is_accepted():
+    x = np.arange(10.0)
+    fit = fit_linear(x, 3.0 - 2.0 * x)
+    assert fit.coef == pytest.approx((-2.0,)) and fit.intercept == pytest.approx(3.0)
+    assert fit.r2 == pytest.approx(1.0)
+
+
+def test_too_large_learning_rate_is_reported_as_divergence():
+    X, y = well_conditioned_problem()
+    with pytest.raises(ConvergenceError, match="diverged .* learning_rate=5"):
+        fit_linear(X, y, method="gd", learning_rate=5.0)
+
+
+def test_too_few_iterations_are_reported():
+    X, y = well_conditioned_problem()
+    with pytest.raises(ConvergenceError, match="did not converge in 5 iterations"):
+        fit_linear(X, y, method="gd", max_iterations=5)
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
 @pytest.mark.parametrize(
-    "x, y, message",
+    "x, y, offset, message",
     [
-        ([1, 2, 3], [1, 2], "x has 3 values but y has 2"),
-        ([1], [1], "need at least 2"),
-        ([1, 0, 2], [1, 1, 1], "x must be positive"),
-        ([1, 2], [1, -1], "y must be positive"),
-        ([1, np.nan], [1, 1], "non-finite"),
-        ([5, 5, 5], [1, 2, 3], "all x are equal"),
-        ([[1, 2]], [[1, 2]], "one-dimensional"),
+        ([1, 2, 3], [1, 2], False, "mismatched lengths: x has 3, y has 2"),
+        ([1], [1], False, "got 1 point.*need at least 2"),
+        ([1, 2], [1, 2], True, "with offset has 3 parameters; got 2"),
+        ([1, 0, 2], [1, 1, 1], False, "x must be positive"),
+        ([1, 2], [1, -1], False, "y must be positive"),
+        ([1, np.nan], [1, 1], False, "non-finite"),
+        ([1, np.inf, 3], [1, 1, 1], True, "non-finite"),
+        ([5, 5, 5], [1, 2, 3], False, "all x are equal"),
+        ([[1, 2]], [[1, 2]], False, "one-dimensional"),
     ],
 )
-def test_bad_input_is_refused(x, y, message):
+def test_bad_power_law_input_is_refused(x, y, offset, message):
     with pytest.raises(ValueError, match=message):
-        fit_power_law(x, y)
+        fit_power_law(x, y, offset=offset)
+
+
+@pytest.mark.parametrize(
+    "X, y, kwargs, message",
+    [
+        ([1.0, 2.0, 3.0], [1.0, 2.0], {}, "mismatched lengths"),
+        ([1.0], [1.0], {}, "got 1 point.*need at least 2"),
+        ([2.0, 2.0, 2.0], [1.0, 2.0, 3.0], {}, "all x are equal"),
+        ([1.0, np.nan], [1.0, 2.0], {}, "non-finite"),
+        ([1.0, 2.0], [1.0, np.inf], {}, "non-finite"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "adam"}, "unknown method 'adam'"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "gd", "learning_rate": 0}, "learning_rate must be positive"),
+    ],
+)
+def test_bad_linear_input_is_refused(X, y, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fit_linear(X, y, **kwargs)

@@ -1,0 +1,31 @@
+"""Fitting scaling laws (Chapters 1 and 2). Later chapters fit every law they show with these.
+
+    fit_linear(X, y, method="lstsq" | "gd")      ordinary least squares, with SST = SSR + SSE
+    fit_power_law(x, y, offset=False | True)      y = A x^-alpha, or y = E + A x^-alpha
+    fit_joint(N, D, L, delta=1e-3)                L = E + A/N^alpha + B/D^beta (Hoffmann et al.)
+    bootstrap(fit_fn, *data, n=..., seed=...)     standard errors and percentile intervals
+    check_extrapolation(fit_fn, *data, held_out=mask)   fit small, predict large, relative errors
+
+Every result is an immutable value with ``.predict(...)`` and ``.parameters()``, and prints its fit.
+"""
+
+from helpers.fit._checks import ConvergenceError
+from helpers.fit.joint import JointLaw, fit_joint, hoffmann_grid
+from helpers.fit.linear import LinearFit, fit_linear
+from helpers.fit.power_law import PowerLaw, fit_power_law
+from helpers.fit.uncertainty import BootstrapResult, ExtrapolationCheck, bootstrap, check_extrapolation
+
+__all__ = [
+    "BootstrapResult",
+    "ConvergenceError",
+    "ExtrapolationCheck",
+    "JointLaw",
+    "LinearFit",
+    "PowerLaw",
+    "bootstrap",
+    "check_extrapolation",
+    "fit_joint",
+    "fit_linear",
+    "fit_power_law",
+    "hoffmann_grid",
+]
