@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from helpers.experiments import ch01
+from helpers.experiments import ch01, ch02
 from helpers.profiles import Profile
 from helpers.results import read_results, regenerate_command
 
@@ -35,6 +35,11 @@ EXPERIMENTS: dict[str, Experiment] = {
             name="ch01_knn_learning_curve",
             description="1-nearest-neighbour test error on MNIST against training-set size",
             run=ch01.knn_learning_curve,
+        ),
+        Experiment(
+            name="ch02_classifier_scaling",
+            description="SVM, random forest and MLP on MNIST: test error and fit time against data size",
+            run=ch02.classifier_scaling,
         ),
     )
 }
