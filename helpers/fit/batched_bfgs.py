@@ -53,13 +53,16 @@ def minimize_batch(
     max_iterations: int = 500,
     ftol: float = 1e-13,
     inverse_hessians: np.ndarray | None = None,
+    max_step: float = 10.0,
 ) -> BatchResult:
     """Minimise one objective from every row of ``starts`` ``(K, p)`` independently.
 
     ``fun_and_grad(x)`` maps ``(k, p)`` parameters to objectives ``(k,)`` and gradients ``(k, p)``.
     A row has converged when its relative decrease falls below ``ftol`` twice in a row, or its line
     search cannot decrease the objective any further (it is then at a minimum to machine precision).
-    ``inverse_hessians`` ``(K, p, p)`` continues from an earlier run's curvature estimates.
+    ``inverse_hessians`` ``(K, p, p)`` continues from an earlier run's curvature estimates. No step is
+    longer than ``max_step`` (in parameter units), so a poor curvature estimate cannot fling a start
+    to overflowing values.
     """
     x = np.array(starts, dtype=np.float64)
     n_starts, n_params = x.shape
@@ -84,6 +87,11 @@ def minimize_batch(
             Ha[uphill] = identity / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[:, None, None]
             direction[uphill] = -ga[uphill] / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[:, None]
             slope[uphill] = np.einsum("ki,ki->k", ga[uphill], direction[uphill])
+        length = np.linalg.norm(direction, axis=1)
+        too_long = length > max_step
+        if too_long.any():
+            direction[too_long] *= (max_step / length[too_long])[:, None]
+            slope[too_long] = np.einsum("ki,ki->k", ga[too_long], direction[too_long])
         step = np.ones(active.size)
         f_new, g_new = np.empty_like(fa), np.empty_like(ga)
         searching = np.ones(active.size, dtype=bool)

@@ -35,7 +35,7 @@ from helpers.fit._checks import (
     check_same_length,
     check_varies,
 )
-from helpers.fit.batched_bfgs import minimize_batch
+from helpers.fit.batched_bfgs import BatchResult, minimize_batch
 
 PARAMETER_ORDER = ("a", "b", "e", "alpha", "beta")
 
@@ -68,7 +68,8 @@ def joint_objective(
     total = w_model + w_data + w_floor
     residual = top + np.log(total) - log_L  # (K, n)
     magnitude = np.abs(residual)
-    huber = np.where(magnitude <= delta, 0.5 * residual**2, delta * (magnitude - 0.5 * delta))
+    # Huber(r) = r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond; written so nothing overflows
+    huber = 0.5 * np.minimum(magnitude, delta) ** 2 + delta * np.maximum(magnitude - delta, 0.0)
     psi = np.clip(residual, -delta, delta) / total  # Huber'(r) times 1/sum, shared by the three terms
     psi_model, psi_data = psi * w_model, psi * w_data
     gradient = np.column_stack([
@@ -141,6 +142,45 @@ class JointLaw:
         )
 
 
+def _prepared(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, init_grid: ArrayLike | None):
+    N = as_positive_1d(N, "N")
+    D = as_positive_1d(D, "D")
+    L = as_positive_1d(L, "L")
+    n_points = check_same_length(N=N, D=D, L=L)
+    check_enough_points(n_points, 5, "the joint law")
+    check_varies(N, "N")
+    check_varies(D, "D")
+    if not delta > 0:
+        raise ValueError(f"delta must be positive, got {delta}")
+    starts = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=np.float64))
+    if starts.ndim != 2 or starts.shape[1] != 5 or not np.all(np.isfinite(starts)):
+        raise ValueError(f"init_grid must be finite rows of (a, b, e, alpha, beta), got shape {starts.shape}")
+    log_N, log_D, log_L = np.log(N), np.log(D), np.log(L)
+
+    def batch_objective(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return joint_objective(theta, log_N, log_D, log_L, delta)
+
+    return batch_objective, starts, n_points
+
+
+def joint_start_outcomes(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    delta: float = 1e-3,
+    *,
+    init_grid: ArrayLike | None = None,
+    max_iterations: int = 300,
+) -> BatchResult:
+    """Run every start of the grid on its own for up to ``max_iterations`` BFGS steps, keeping all.
+
+    For studying the initialisation grid (Chapter 2, notebook 02c): where each start ends and how
+    many reach the best objective. :func:`fit_joint` is the way to get the fit itself.
+    """
+    batch_objective, starts, _ = _prepared(N, D, L, delta, init_grid)
+    return minimize_batch(batch_objective, starts, max_iterations=max_iterations)
+
+
 def fit_joint(
     N: ArrayLike,
     D: ArrayLike,
@@ -163,23 +203,7 @@ def fit_joint(
 
     Raises ``ValueError`` on bad input and :class:`ConvergenceError` if the best start did not converge.
     """
-    N = as_positive_1d(N, "N")
-    D = as_positive_1d(D, "D")
-    L = as_positive_1d(L, "L")
-    n_points = check_same_length(N=N, D=D, L=L)
-    check_enough_points(n_points, 5, "the joint law")
-    check_varies(N, "N")
-    check_varies(D, "D")
-    if not delta > 0:
-        raise ValueError(f"delta must be positive, got {delta}")
-    starts = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=np.float64))
-    if starts.ndim != 2 or starts.shape[1] != 5 or not np.all(np.isfinite(starts)):
-        raise ValueError(f"init_grid must be finite rows of (a, b, e, alpha, beta), got shape {starts.shape}")
-    log_N, log_D, log_L = np.log(N), np.log(D), np.log(L)
-
-    def batch_objective(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return joint_objective(theta, log_N, log_D, log_L, delta)
-
+    batch_objective, starts, n_points = _prepared(N, D, L, delta, init_grid)
     survivors, curvature = starts, None
     for iterations, keep in screening:
         stage = minimize_batch(batch_objective, survivors, max_iterations=iterations,
