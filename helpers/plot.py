@@ -3,7 +3,8 @@
 * :func:`use_book_style` sets one consistent matplotlib style: the Okabe-Ito palette (distinguishable
   with the common forms of colour blindness), large enough type for the website, light grids.
 * :func:`log_log_axes` puts both axes on log scales with plain-number tick labels (``2k``, ``0.05``)
-  rather than bare powers of ten, which are hard to read over one or two decades.
+  rather than bare powers of ten, which are hard to read over one or two decades, and thins them out
+  over wider ranges.
 * :func:`plot_power_law` draws a fitted law as a line with its equation in the legend.
 """
 
@@ -68,12 +69,19 @@ def compact_number(value: float, _position: object = None) -> str:
     return f"{value:.3g}"
 
 
-def log_log_axes(ax: Axes, *, label_subs: Sequence[float] = (1.0, 2.0, 5.0)) -> Axes:
-    """Log scales on both axes, with ticks labelled at 1, 2 and 5 times each power of ten."""
+def log_log_axes(ax: Axes, *, label_subs: Sequence[float] | None = None) -> Axes:
+    """Log scales on both axes, with plain-number tick labels.
+
+    Call it after plotting. Ticks are labelled at 1, 2 and 5 times each power of ten when an axis spans
+    up to three decades, and at powers of ten alone beyond that, so that labels never collide;
+    ``label_subs`` overrides the choice for both axes.
+    """
     ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(LogLocator(base=10, subs=tuple(label_subs)))
+    for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        decades = np.log10(max(limits) / min(limits)) if min(limits) > 0 else np.inf
+        subs = label_subs if label_subs is not None else ((1.0, 2.0, 5.0) if decades <= 3 else (1.0,))
+        axis.set_major_locator(LogLocator(base=10, subs=tuple(subs)))
         axis.set_major_formatter(FuncFormatter(compact_number))
         axis.set_minor_locator(LogLocator(base=10, subs=tuple(np.arange(1, 10))))
         axis.set_minor_formatter(NullFormatter())

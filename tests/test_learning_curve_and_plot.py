@@ -52,3 +52,14 @@ def test_log_log_plot_with_fitted_law():
     np.testing.assert_allclose(line.get_ydata()[[0, -1]], law.predict([1e3, 1e5]))
     with pytest.raises(ValueError, match="0 < low < high"):
         plot_power_law(ax, law, (10, 1))
+
+
+def test_tick_labels_thin_out_over_many_decades():
+    fig, ax = new_figure()
+    ax.plot([1e4, 1e9], [20.0, 2.0])
+    log_log_axes(ax)
+    fig.canvas.draw()
+    x_labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "20k" not in x_labels and "10k" in x_labels  # powers of ten only over five decades
+    y_labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "5" in y_labels  # one decade: 1-2-5 labels
