@@ -9,7 +9,8 @@ decay to a tenth of the peak learning rate over the run, and a number of steps t
 (``epochs * n_train / batch_size``, clamped between ``min_steps`` and ``max_steps``). Each run records the
 validation and test loss at log-spaced steps, so that compute frontiers can be drawn from the learning
 curves, and reports the test loss both at the end and at the step where the validation loss was lowest
-(early stopping on held-out training data, never on the test set).
+(early stopping on held-out training data, never on the test set). A run whose loss became non-finite, or
+whose final training loss is above its first, is recorded as diverged, not dropped.
 """
 
 from __future__ import annotations
@@ -192,6 +193,10 @@ def train_mlps(
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # the sum's gradient for each model is that model's own gradient
         optimizer.step()
+        step_losses = losses.detach().cpu().numpy()
+        diverged |= ~np.isfinite(step_losses)
+        if step == 1:
+            initial_loss = step_losses
         if step in checkpoints:
             val_loss, _ = evaluate(model, data.val_x, data.val_y, data, device)
             test_loss, _ = evaluate(model, data.test_x, data.test_y, data, device)
@@ -201,6 +206,7 @@ def train_mlps(
     seconds = time.perf_counter() - began
     test_loss, test_accuracy = evaluate(model, data.test_x, data.test_y, data, device)
     train_loss, train_accuracy = evaluate(model, data.train_x[:5000], data.train_y[:5000], data, device)
+    diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)  # training made it worse
     flops_per_example = model.train_flops_per_example
     records = []
     for k, seed in enumerate(seeds):

@@ -1,0 +1,78 @@
+"""Sweeps: stable keys, an append-only file that survives crashes, and resumption after SIGKILL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from helpers.profiles import get_profile
+from helpers.results import RESULTS_ENV, MissingResultsError
+from helpers.sweep import RunSpec, append_rows, get_sweep, read_rows, repair_tail, sweep_results
+
+SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
+
+
+def test_run_keys_are_stable_and_distinguish_every_field():
+    assert SPEC.key == RunSpec(**dataclasses.asdict(SPEC)).key
+    assert len(SPEC.key) == 16
+    changed = [dataclasses.replace(SPEC, **{field.name: value}) for field, value in zip(
+        dataclasses.fields(SPEC), ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2))]
+    assert len({spec.key for spec in changed} | {SPEC.key}) == len(changed) + 1
+
+
+def test_partial_last_line_is_reported_ignored_and_repaired(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    append_rows(path, [{"key": "a"}, {"key": "b"}])
+    with path.open("ab") as handle:
+        handle.write(b'{"key": "c", "test_lo')  # a write cut short by a crash
+    with pytest.warns(UserWarning, match="incomplete line"):
+        assert [row["key"] for row in read_rows(path)] == ["a", "b"]
+    with pytest.warns(UserWarning, match="partial last line of 21 bytes"):
+        repair_tail(path)
+    append_rows(path, [{"key": "c"}])
+    assert [row["key"] for row in read_rows(path)] == ["a", "b", "c"]
+    assert path.read_bytes().count(b"\n") == 3
+
+
+def test_full_profile_reports_missing_runs_with_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    with pytest.raises(MissingResultsError, match="python -m helpers.sweep run mnist_mlp --profile full"):
+        sweep_results("mnist_mlp", get_profile("full"))
+
+
+def sweep_command(results: Path) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, RESULTS_ENV: str(results), "PYTHONUNBUFFERED": "1"}
+    return [sys.executable, "-m", "helpers.sweep", "run", "mnist_mlp", "--profile", "smoke"], env
+
+
+@pytest.mark.real_data
+def test_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(real_data_root, tmp_path):
+    command, env = sweep_command(tmp_path)
+    path = tmp_path / "mnist_mlp.smoke.jsonl"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not path.exists() or path.read_bytes().count(b"\n") < 1):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    expected = {spec.key for spec in get_sweep("mnist_mlp").runs(get_profile("smoke"))}
+    finished = {row["key"] for row in read_rows(path)}
+    assert 1 <= len(finished) < len(expected), "the kill should land mid-sweep"
+    with path.open("ab") as handle:  # and as if the kill had also cut a write short
+        handle.write(b'{"key": "partial')
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the resumed run repaired the partial line
+        rows = read_rows(path)
+    keys = [row["key"] for row in rows]
+    assert sorted(keys) == sorted(expected)  # every run exactly once
+    assert all(json.loads(line) for line in path.read_text().splitlines())
