@@ -133,6 +133,8 @@ def evaluate(model: MLP, x: torch.Tensor, y: torch.Tensor, data: ImageSplits, de
 
 def checkpoint_steps(total_steps: int, count: int = 12) -> list[int]:
     """About ``count`` log-spaced step numbers from 1 to ``total_steps`` (always including the last)."""
+    if count == 1:
+        return [total_steps]
     steps = np.unique(np.round(np.geomspace(1, total_steps, count)).astype(int))
     return [int(s) for s in steps]
 
@@ -154,11 +156,13 @@ def train_mlps(
     *,
     device: torch.device | None = None,
     order_seed: int = 0,
+    n_checkpoints: int = 12,
 ) -> list[dict[str, Any]]:
     """Train one MLP per seed (stacked, on the same batches) and return one record per seed.
 
     ``seeds`` set each model's initialisation; the order of the batches is set by ``order_seed`` and is
     the same for every seed, so a run's result does not depend on which other seeds share its stack.
+    Validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (at least the last).
     """
     device = device or default_device()
     torch.manual_seed(order_seed)
@@ -175,7 +179,7 @@ def train_mlps(
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay,
                                   foreach=True)
     total_steps = recipe.steps_for(len(data.train_y))
-    checkpoints = set(checkpoint_steps(total_steps))
+    checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
     generator = torch.Generator().manual_seed(order_seed)
     order = torch.randperm(len(data.train_y), generator=generator)
     cursor = 0

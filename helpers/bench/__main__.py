@@ -1,10 +1,11 @@
-"""Benchmarks, printed as side-by-side tables: ``python -m helpers.bench fit [--every K]``."""
+"""Benchmarks, printed as side-by-side tables: ``python -m helpers.bench fit | engine``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from helpers.bench.engine import run_engine_benchmark
 from helpers.bench.fit import run_fit_benchmark
 
 
@@ -14,7 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     fit = commands.add_parser("fit", help="fit_joint against a loop of scipy L-BFGS-B over the same grid")
     fit.add_argument("--every", type=int, default=1, help="use every K-th start of the grid (default: all)")
     fit.add_argument("--seed", type=int, default=0, help="seed of the synthetic data's noise")
+    engine = commands.add_parser("engine", help="the training engine against scikit-learn and a DataLoader loop")
+    engine.add_argument("--widths", type=int, nargs="+", default=[16, 64, 256, 1024])
+    engine.add_argument("--seeds", type=int, default=8, help="models per width (default 8)")
     args = parser.parse_args(argv)
+    if args.command == "engine":
+        run_engine_benchmark(tuple(args.widths), args.seeds)
+        return 0
     if args.every < 1:
         parser.error(f"--every must be at least 1, got {args.every}")
     run_fit_benchmark(every=args.every, seed=args.seed)

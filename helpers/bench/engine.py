@@ -1,0 +1,116 @@
+"""Benchmark: the training engine against scikit-learn and a plain PyTorch DataLoader loop (Chapter 3).
+
+    python -m helpers.bench engine [--widths 16 64 256 1024] [--seeds 8]
+
+Task: train ``seeds`` two-hidden-layer MLPs of each width for one epoch over the 60,000 MNIST training
+images at batch size 128, then measure their test loss. Three ways, in one run:
+
+* the engine: all seeds as one stacked model (:func:`helpers.train.train_mlps`);
+* scikit-learn's ``MLPClassifier(hidden_layer_sizes=(w, w), batch_size=128, max_iter=1)``, one model
+  after another (its default solver, Adam);
+* PyTorch with ``DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True)`` and ``nn.Sequential``,
+  one model after another.
+
+Printed per width: models trained per second by each, the ratios, the mean test loss of each (speed must
+not be bought with accuracy), and the engine's achieved training FLOP/s as a fraction of this machine's
+float32 matrix-multiply rate, measured in the same run with a large ``torch.mm``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.neural_network import MLPClassifier
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from helpers.models import mlp_train_flops
+from helpers.train import MLP_RECIPE, ImageSplits, mnist_splits, train_mlps
+
+ENGINE_GOAL_SMALL, ENGINE_GOAL_LARGE = 0.60, 0.70
+
+
+def matmul_flops_per_second(size: int = 2048, repeats: int = 10) -> float:
+    """float32 FLOP/s of ``torch.mm`` on two ``size x size`` matrices (best of ``repeats``)."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - began)
+    return 2 * size**3 / best
+
+
+def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
+    train = ((data.train_x.float() / 255 - data.mean) / data.std).numpy()
+    test = ((data.test_x.float() / 255 - data.mean) / data.std).numpy()
+    return train, test
+
+
+def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+    """Seconds to train the stack for one epoch, and the mean test loss."""
+    one_epoch = dataclasses.replace(MLP_RECIPE, epochs=1.0, min_steps=1, max_steps=10**9, warmup_steps=10)
+    began = time.perf_counter()
+    records = train_mlps(width, 2, data, tuple(range(seeds)), one_epoch, device=torch.device("cpu"),
+                         n_checkpoints=1)
+    seconds = time.perf_counter() - began
+    return seconds, float(np.mean([record["test_loss"] for record in records]))
+
+
+def time_sklearn(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+    train, test = _float_features(data)
+    losses, began = [], time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # one epoch is the task
+        for seed in range(seeds):
+            model = MLPClassifier((width, width), batch_size=128, max_iter=1, random_state=seed)
+            model.fit(train, data.train_y.numpy())
+            losses.append(log_loss(data.test_y.numpy(), model.predict_proba(test), labels=list(range(10))))
+    return time.perf_counter() - began, float(np.mean(losses))
+
+
+def time_dataloader(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+    train, test = (torch.from_numpy(x) for x in _float_features(data))
+    losses, began = [], time.perf_counter()
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
+                              nn.Linear(width, 10))
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for x, y in DataLoader(TensorDataset(train, data.train_y), batch_size=128, shuffle=True):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(float(nn.functional.cross_entropy(model(test), data.test_y)))
+    return time.perf_counter() - began, float(np.mean(losses))
+
+
+def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: int = 8) -> None:
+    """Print the comparison table described in the module docstring."""
+    data = mnist_splits(55_000, n_val=5_000)
+    peak = matmul_flops_per_second()
+    print(f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {len(data.train_y):,} MNIST images, "
+          f"batch 128; float32 matmul rate of this machine: {peak / 1e9:.0f} GFLOP/s ({torch.get_num_threads()} "
+          f"threads)\n")
+    header = (f"{'width':>6}{'engine':>10}{'sklearn':>10}{'DataLoader':>12}{'vs sklearn':>12}{'vs loop':>9}"
+              f"{'test loss e/s/d':>22}{'engine GFLOP/s':>16}{'of peak':>9}")
+    print(f"{'':>6}{'models trained per second':^32}\n{header}")
+    for width in widths:
+        engine_s, engine_loss = time_engine(width, seeds, data)
+        sklearn_s, sklearn_loss = time_sklearn(width, seeds, data)
+        loop_s, loop_loss = time_dataloader(width, seeds, data)
+        flops = seeds * mlp_train_flops(width, 2) * len(data.train_y)
+        rate = flops / engine_s
+        print(f"{width:>6}{seeds / engine_s:>10.2f}{seeds / sklearn_s:>10.2f}{seeds / loop_s:>12.2f}"
+              f"{sklearn_s / engine_s:>11.1f}x{loop_s / engine_s:>8.1f}x"
+              f"{f'{engine_loss:.3f}/{sklearn_loss:.3f}/{loop_loss:.3f}':>22}{rate / 1e9:>16.1f}{rate / peak:>9.0%}")
+    print(f"\ngoal: the engine at >= {ENGINE_GOAL_SMALL:.0%} of the matmul rate at every width and >= "
+          f"{ENGINE_GOAL_LARGE:.0%} from width 256, never slower than either alternative")
