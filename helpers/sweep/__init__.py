@@ -87,7 +87,8 @@ SWEEPS: dict[str, Sweep] = {
             name="mnist_mlp",
             description="two-hidden-layer MLPs on MNIST: 7 widths x 6 data sizes (full), Chapter 3",
             grids={
-                "smoke": Grid(widths=(16, 64), depths=(2,), n_trains=(1_000, 4_000), seeds=(0,), step_scale=0.1),
+                "smoke": Grid(widths=(8, 16, 32, 64), depths=(2,), n_trains=(500, 1_000, 2_000), seeds=(0,),
+                              step_scale=0.05),
                 "workshop": Grid(widths=(8, 32, 128, 512), depths=(2,), n_trains=(1_718, 6_875, 27_500, 55_000),
                                  seeds=(0,), step_scale=0.5),
                 "full": Grid(widths=(8, 16, 32, 64, 128, 256, 512), depths=(2,),
