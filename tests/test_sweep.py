@@ -76,3 +76,13 @@ def test_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(real
     keys = [row["key"] for row in rows]
     assert sorted(keys) == sorted(expected)  # every run exactly once
     assert all(json.loads(line) for line in path.read_text().splitlines())
+
+
+@pytest.mark.real_data
+def test_two_processes_running_one_sweep_train_each_run_once(real_data_root, tmp_path):
+    command, env = sweep_command(tmp_path)
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert first.wait() == 0 and second.wait() == 0
+    keys = [row["key"] for row in read_rows(tmp_path / "mnist_mlp.smoke.jsonl")]
+    assert len(keys) == len(set(keys)) == len(get_sweep("mnist_mlp").runs(get_profile("smoke")))

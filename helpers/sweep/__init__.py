@@ -15,6 +15,7 @@ the next run truncates before appending.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -195,11 +196,35 @@ def pending_runs(name: str, profile: Profile) -> list[RunSpec]:
     return [spec for spec in get_sweep(name).runs(profile) if spec.key not in done]
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an advisory lock beside ``path`` so that two processes never train the same sweep at once
+    (for example two notebooks run in parallel); the second waits, then finds the runs done."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; run one sweep process at a time
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_sweep(name: str, profile: Profile, *, workers: int = 1, progress: bool = True) -> Path:
     """Train every missing run of sweep ``name`` under ``profile``; return the results file."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     path = results_path(name, profile)
+    with _exclusive(path):
+        _run_pending(name, profile, path, workers, progress)
+    return path
+
+
+def _run_pending(name: str, profile: Profile, path: Path, workers: int, progress: bool) -> None:
     repair_tail(path)
     jobs = _jobs(pending_runs(name, profile))
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -218,7 +243,6 @@ def run_sweep(name: str, profile: Profile, *, workers: int = 1, progress: bool =
                 for rows in pool.imap_unordered(_run_one, tasks):
                     append_rows(path, rows)
                     bar.update(len(rows))
-    return path
 
 
 def sweep_results(name: str, profile: Profile, *, workers: int = 1) -> list[dict[str, Any]]:
