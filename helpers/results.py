@@ -45,6 +45,7 @@ def write_json_atomic(path: Path, payload: Any) -> Path:
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp creates owner-only files; results are for everyone to read
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
