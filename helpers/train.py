@@ -203,12 +203,11 @@ def train_mlps(
             initial_loss = step_losses
         if step in checkpoints:
             val_loss, _ = evaluate(model, data.val_x, data.val_y, data, device)
-            test_loss, _ = evaluate(model, data.test_x, data.test_y, data, device)
+            test_loss, test_accuracy = evaluate(model, data.test_x, data.test_y, data, device)
             diverged |= ~np.isfinite(test_loss)
             curve.append({"step": step, "examples": step * recipe.batch_size,
                           "val_loss": val_loss.tolist(), "test_loss": test_loss.tolist()})
-    seconds = time.perf_counter() - began
-    test_loss, test_accuracy = evaluate(model, data.test_x, data.test_y, data, device)
+    seconds = time.perf_counter() - began  # the last step is always a checkpoint: its test loss is final
     train_loss, train_accuracy = evaluate(model, data.train_x[:5000], data.train_y[:5000], data, device)
     diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)  # training made it worse
     flops_per_example = model.train_flops_per_example

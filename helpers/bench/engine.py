@@ -57,6 +57,8 @@ def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
 def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
     """Seconds to train the stack for one epoch, and the mean test loss."""
     one_epoch = dataclasses.replace(MLP_RECIPE, epochs=1.0, min_steps=1, max_steps=10**9, warmup_steps=10)
+    warm_up = dataclasses.replace(one_epoch, min_steps=5, max_steps=5)  # first-call costs are not training
+    train_mlps(width, 2, data, tuple(range(seeds)), warm_up, device=torch.device("cpu"), n_checkpoints=1)
     began = time.perf_counter()
     records = train_mlps(width, 2, data, tuple(range(seeds)), one_epoch, device=torch.device("cpu"),
                          n_checkpoints=1)
