@@ -28,6 +28,7 @@ from torch.nn import functional as F
 
 from helpers.data import channel_stats, load_dataset, nested_subsets
 from helpers.models import MLP
+from helpers.processing import random_shifts
 
 
 def default_device() -> torch.device:
@@ -71,7 +72,9 @@ MLP_RECIPE = Recipe(name="mlp-mnist", version=1, learning_rate=2e-3, weight_deca
 
 @dataclass(frozen=True)
 class ImageSplits:
-    """uint8 images flattened to ``(n, features)`` with int64 labels, and the normalisation statistics."""
+    """Inputs flattened to ``(n, features)`` with int64 labels. Pixels are uint8 and normalised per batch
+    with ``mean`` and ``std``; float inputs (extracted features, see :mod:`helpers.processing`) are used
+    as they are."""
 
     train_x: torch.Tensor
     train_y: torch.Tensor
@@ -107,6 +110,8 @@ def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
 
 
 def _to_float(batch: torch.Tensor, data: ImageSplits, device: torch.device) -> torch.Tensor:
+    if batch.dtype != torch.uint8:
+        return batch.to(device, non_blocking=True)
     return (batch.to(device, non_blocking=True).float().div_(255.0) - data.mean) / data.std
 
 
@@ -157,19 +162,23 @@ def train_mlps(
     device: torch.device | None = None,
     order_seed: int = 0,
     n_checkpoints: int = 12,
+    augment_shift: int = 0,
 ) -> list[dict[str, Any]]:
     """Train one MLP per seed (stacked, on the same batches) and return one record per seed.
 
     ``seeds`` set each model's initialisation; the order of the batches is set by ``order_seed`` and is
     the same for every seed, so a run's result does not depend on which other seeds share its stack.
     Validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (at least the last).
+    With ``augment_shift > 0`` every training batch is shifted at random by up to that many pixels
+    (:func:`helpers.processing.random_shifts`).
     """
     device = device or default_device()
+    n_inputs = data.train_x.shape[1]
     torch.manual_seed(order_seed)
-    model = MLP(width, depth, n_models=len(seeds))
+    model = MLP(width, depth, n_models=len(seeds), n_inputs=n_inputs)
     for k, seed in enumerate(seeds):  # each model's own initialisation
         torch.manual_seed(seed)
-        single = MLP(width, depth)
+        single = MLP(width, depth, n_inputs=n_inputs)
         with torch.no_grad():
             model.first_weight[:, k * width:(k + 1) * width] = single.first_weight
             model.first_bias[k * width:(k + 1) * width] = single.first_bias
@@ -191,9 +200,12 @@ def train_mlps(
             order, cursor = torch.randperm(len(data.train_y), generator=generator), 0
         index = order[cursor:cursor + recipe.batch_size]
         cursor += recipe.batch_size
+        batch = data.train_x[index]
+        if augment_shift:
+            batch = random_shifts(batch, augment_shift, generator)
         for group in optimizer.param_groups:
             group["lr"] = recipe.learning_rate_at(step - 1, total_steps)
-        losses = per_model_loss(model(_to_float(data.train_x[index], data, device)), data.train_y[index].to(device))
+        losses = per_model_loss(model(_to_float(batch, data, device)), data.train_y[index].to(device))
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # the sum's gradient for each model is that model's own gradient
         optimizer.step()

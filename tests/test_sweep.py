@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 
 from helpers.profiles import get_profile
 from helpers.results import RESULTS_ENV, MissingResultsError
-from helpers.sweep import RunSpec, append_rows, get_sweep, read_rows, repair_tail, sweep_results
+from helpers.sweep import RunSpec, append_rows, get_sweep, pending_runs, read_rows, repair_tail, sweep_results
 
 SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 
@@ -27,6 +28,18 @@ def test_run_keys_are_stable_and_distinguish_every_field():
     changed = [dataclasses.replace(SPEC, **{field.name: value}) for field, value in zip(
         dataclasses.fields(SPEC), ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2))]
     assert len({spec.key for spec in changed} | {SPEC.key}) == len(changed) + 1
+
+
+def test_a_field_at_its_default_leaves_existing_keys_unchanged():
+    fields = {name: value for name, value in dataclasses.asdict(SPEC).items() if name != "processing"}
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    assert SPEC.key == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    assert dataclasses.replace(SPEC, processing="pca50").key != SPEC.key
+
+
+def test_committed_sweeps_are_complete():
+    for name in ("mnist_mlp", "mnist_processing"):
+        assert pending_runs(name, get_profile("full")) == [], name
 
 
 def test_partial_last_line_is_reported_ignored_and_repaired(tmp_path):

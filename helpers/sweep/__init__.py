@@ -16,6 +16,7 @@ the next run truncates before appending.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -46,11 +47,18 @@ class RunSpec:
     step_scale: float
     recipe: str
     recipe_version: int
+    processing: str = "none"
 
     @property
     def key(self) -> str:
-        """A stable hash of the configuration: the run's identity in a results file."""
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """A stable hash of the configuration: the run's identity in a results file.
+
+        Fields left at their default value are not hashed, so adding a field with a default never
+        changes the keys of results already recorded.
+        """
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                  if field.default is dataclasses.MISSING or getattr(self, field.name) != field.default}
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -63,11 +71,14 @@ class Grid:
     n_trains: tuple[int, ...]
     seeds: tuple[int, ...]
     step_scale: float = 1.0
+    processings: tuple[str, ...] = ("none",)
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """A named grid of MLP runs on MNIST, one :class:`Grid` per profile."""
+    """A named grid of MLP runs on MNIST, one :class:`Grid` per profile. ``processing`` is ``"none"``,
+    ``"shift2"`` (random shifts of up to 2 pixels) or ``"pca50"`` (50 principal components), see
+    :mod:`helpers.processing`."""
 
     name: str
     description: str
@@ -76,8 +87,10 @@ class Sweep:
     def runs(self, profile: Profile) -> list[RunSpec]:
         grid = self.grids[profile.name]
         return [
-            RunSpec("mlp", "mnist", width, depth, n_train, seed, grid.step_scale, MLP_RECIPE.name, MLP_RECIPE.version)
-            for width in grid.widths for depth in grid.depths for n_train in grid.n_trains for seed in grid.seeds
+            RunSpec("mlp", "mnist", width, depth, n_train, seed, grid.step_scale, MLP_RECIPE.name,
+                    MLP_RECIPE.version, processing)
+            for processing in grid.processings for width in grid.widths for depth in grid.depths
+            for n_train in grid.n_trains for seed in grid.seeds
         ]
 
 
@@ -94,6 +107,18 @@ SWEEPS: dict[str, Sweep] = {
                                  seeds=(0,), step_scale=0.5),
                 "full": Grid(widths=(8, 16, 32, 64, 128, 256, 512), depths=(2,),
                              n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000), seeds=(0, 1)),
+            },
+        ),
+        Sweep(
+            name="mnist_processing",
+            description="width-256 MLPs on MNIST with and without augmentation or PCA features, Chapter 3",
+            grids={
+                "smoke": Grid(widths=(32,), depths=(2,), n_trains=(500, 1_000, 2_000), seeds=(0,),
+                              step_scale=0.05, processings=("none", "shift2", "pca50")),
+                "workshop": Grid(widths=(128,), depths=(2,), n_trains=(1_718, 6_875, 27_500), seeds=(0,),
+                                 step_scale=0.5, processings=("none", "shift2", "pca50")),
+                "full": Grid(widths=(256,), depths=(2,), n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
+                             seeds=(0, 1), processings=("none", "shift2", "pca50")),
             },
         ),
     )
@@ -163,7 +188,7 @@ def _jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
     """Group runs that differ only in seed: each group trains as one stack of models."""
     groups: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
-        shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale)
+        shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale, spec.processing)
         groups.setdefault(shape, []).append(spec)
     return sorted(groups.values(), key=lambda group: -group[0].width * group[0].n_train)  # longest first
 
@@ -171,6 +196,7 @@ def _jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
 def _train_job(job: list[RunSpec], threads: int, n_test: int | None) -> list[dict[str, Any]]:
     import torch
 
+    from helpers.processing import pca_splits
     from helpers.train import mnist_splits, train_mlps
 
     torch.set_num_threads(threads)
@@ -182,7 +208,12 @@ def _train_job(job: list[RunSpec], threads: int, n_test: int | None) -> list[dic
                      warmup_steps=max(1, round(recipe.warmup_steps * first.step_scale)))
         recipe = type(recipe)(**{**asdict(recipe), **steps})
     data = mnist_splits(first.n_train, n_test=n_test)
-    records = train_mlps(first.width, first.depth, data, tuple(spec.seed for spec in job), recipe)
+    if first.processing not in ("none", "shift2", "pca50"):
+        raise ValueError(f"unknown processing {first.processing!r}: choose none, shift2 or pca50")
+    if first.processing == "pca50":
+        data = pca_splits(data, 50)
+    records = train_mlps(first.width, first.depth, data, tuple(spec.seed for spec in job), recipe,
+                         augment_shift=2 if first.processing == "shift2" else 0)
     return [{"key": spec.key, "config": asdict(spec), **record} for spec, record in zip(job, records)]
 
 
