@@ -23,6 +23,8 @@ import torch
 if TYPE_CHECKING:
     from helpers.train import ImageSplits
 
+PROCESSINGS = ("none", "shift2", "pca50")
+
 def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generator, side: int = 28) -> torch.Tensor:
     """Shift each flattened ``side x side`` uint8 image by its own random offset in
     ``[-max_shift, max_shift]`` along both axes, filling with zeros: ``(batch, side*side)`` in and out."""
@@ -56,3 +58,14 @@ def pca_splits(data: "ImageSplits", components: int) -> "ImageSplits":
 
     return dataclasses.replace(data, train_x=project(data.train_x), val_x=project(data.val_x),
                                test_x=project(data.test_x), mean=0.0, std=1.0)
+
+
+def apply_processing(name: str, data: "ImageSplits") -> tuple["ImageSplits", int]:
+    """The splits to train on and the augmentation shift for processing ``name`` (one of
+    :data:`PROCESSINGS`): ``"shift2"`` shifts training batches by up to 2 pixels, ``"pca50"`` keeps 50
+    principal components."""
+    if name not in PROCESSINGS:
+        raise ValueError(f"unknown processing {name!r}: choose one of {', '.join(PROCESSINGS)}")
+    if name == "pca50":
+        return pca_splits(data, 50), 0
+    return data, 2 if name == "shift2" else 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.processing import pca_splits, random_shifts
+from helpers.processing import apply_processing, pca_splits, random_shifts
 from helpers.train import ImageSplits
 
 
@@ -50,3 +50,13 @@ def test_pca_keeps_the_variance_of_low_rank_data():
 def test_pca_refuses_impossible_sizes():
     with pytest.raises(ValueError, match="components must lie in 1..784"):
         pca_splits(splits(), 0)
+
+
+def test_apply_processing_names_the_choices():
+    data = splits()
+    assert apply_processing("none", data) == (data, 0)
+    assert apply_processing("shift2", data) == (data, 2)
+    reduced, shift = apply_processing("pca50", data)
+    assert reduced.train_x.shape[1] == 50 and shift == 0
+    with pytest.raises(ValueError, match="unknown processing 'blur': choose one of none, shift2, pca50"):
+        apply_processing("blur", data)

@@ -29,6 +29,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from helpers.processing import PROCESSINGS
 from helpers.profiles import Profile
 from helpers.results import MissingResultsError, results_dir
 from helpers.train import MLP_RECIPE
@@ -114,11 +115,11 @@ SWEEPS: dict[str, Sweep] = {
             description="width-256 MLPs on MNIST with and without augmentation or PCA features, Chapter 3",
             grids={
                 "smoke": Grid(widths=(32,), depths=(2,), n_trains=(500, 1_000, 2_000), seeds=(0,),
-                              step_scale=0.05, processings=("none", "shift2", "pca50")),
+                              step_scale=0.05, processings=PROCESSINGS),
                 "workshop": Grid(widths=(128,), depths=(2,), n_trains=(1_718, 6_875, 27_500), seeds=(0,),
-                                 step_scale=0.5, processings=("none", "shift2", "pca50")),
+                                 step_scale=0.5, processings=PROCESSINGS),
                 "full": Grid(widths=(256,), depths=(2,), n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
-                             seeds=(0, 1), processings=("none", "shift2", "pca50")),
+                             seeds=(0, 1), processings=PROCESSINGS),
             },
         ),
     )
@@ -196,7 +197,7 @@ def _jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
 def _train_job(job: list[RunSpec], threads: int, n_test: int | None) -> list[dict[str, Any]]:
     import torch
 
-    from helpers.processing import pca_splits
+    from helpers.processing import apply_processing
     from helpers.train import mnist_splits, train_mlps
 
     torch.set_num_threads(threads)
@@ -206,14 +207,11 @@ def _train_job(job: list[RunSpec], threads: int, n_test: int | None) -> list[dic
         steps = dict(min_steps=max(1, round(recipe.min_steps * first.step_scale)),
                      max_steps=max(1, round(recipe.max_steps * first.step_scale)),
                      warmup_steps=max(1, round(recipe.warmup_steps * first.step_scale)))
-        recipe = type(recipe)(**{**asdict(recipe), **steps})
+        recipe = dataclasses.replace(recipe, **steps)
     data = mnist_splits(first.n_train, n_test=n_test)
-    if first.processing not in ("none", "shift2", "pca50"):
-        raise ValueError(f"unknown processing {first.processing!r}: choose none, shift2 or pca50")
-    if first.processing == "pca50":
-        data = pca_splits(data, 50)
+    data, augment_shift = apply_processing(first.processing, data)
     records = train_mlps(first.width, first.depth, data, tuple(spec.seed for spec in job), recipe,
-                         augment_shift=2 if first.processing == "shift2" else 0)
+                         augment_shift=augment_shift)
     return [{"key": spec.key, "config": asdict(spec), **record} for spec, record in zip(job, records)]
 
 
