@@ -19,7 +19,8 @@ import math
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,13 @@ def default_device() -> torch.device:
 
 @dataclass(frozen=True)
 class Recipe:
-    """How every run of a family is trained; ``version`` changes whenever the numbers do."""
+    """How every run of a family is trained; ``version`` changes whenever the numbers do.
+
+    ``beta2`` is AdamW's second-moment decay; ``grad_clip`` the largest gradient norm of a step (for
+    models trained one at a time); ``context`` the tokens per training sequence of a language model,
+    whose "examples" in :meth:`steps_for` are sequences of ``context`` tokens. Weight decay applies to
+    weight matrices and convolution kernels, not to biases, norms or embeddings.
+    """
 
     name: str
     version: int
@@ -53,10 +60,24 @@ class Recipe:
     epochs: float
     min_steps: int
     max_steps: int
+    beta2: float = 0.999
+    grad_clip: float | None = None
+    context: int | None = None
 
     def steps_for(self, n_train: int) -> int:
         """``epochs * n_train / batch_size``, clamped to ``[min_steps, max_steps]``."""
         return int(min(self.max_steps, max(self.min_steps, math.ceil(self.epochs * n_train / self.batch_size))))
+
+    def scaled(self, step_scale: float) -> "Recipe":
+        """The same recipe with ``min_steps``, ``max_steps`` and ``warmup_steps`` multiplied by
+        ``step_scale`` (at least 1 each): shorter runs for the ``smoke`` and ``workshop`` profiles."""
+        if step_scale == 1.0:
+            return self
+        if not step_scale > 0:
+            raise ValueError(f"step_scale must be positive, got {step_scale}")
+        return replace(self, min_steps=max(1, round(self.min_steps * step_scale)),
+                       max_steps=max(1, round(self.max_steps * step_scale)),
+                       warmup_steps=max(1, round(self.warmup_steps * step_scale)))
 
     def learning_rate_at(self, step: int, total_steps: int) -> float:
         """Linear warm-up over ``warmup_steps``, then cosine decay to ``learning_rate / 10`` at the end."""
@@ -72,9 +93,10 @@ MLP_RECIPE = Recipe(name="mlp-mnist", version=1, learning_rate=2e-3, weight_deca
 
 @dataclass(frozen=True)
 class ImageSplits:
-    """Inputs flattened to ``(n, features)`` with int64 labels. Pixels are uint8 and normalised per batch
-    with ``mean`` and ``std``; float inputs (extracted features, see :mod:`helpers.processing`) are used
-    as they are."""
+    """Inputs with int64 labels: MNIST flattened to ``(n, 784)``, CIFAR-10 as ``(n, 3, 32, 32)``. Pixels
+    are uint8 and normalised per batch as ``(x / 255 - mean) / std`` (a number, or per-channel values
+    shaped ``(1, 3, 1, 1)``); float inputs (extracted features, see :mod:`helpers.processing`) are used as
+    they are."""
 
     train_x: torch.Tensor
     train_y: torch.Tensor
@@ -82,8 +104,8 @@ class ImageSplits:
     val_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
-    mean: float
-    std: float
+    mean: float | torch.Tensor
+    std: float | torch.Tensor
 
 
 def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0) -> ImageSplits:
@@ -112,7 +134,8 @@ def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
 def _to_float(batch: torch.Tensor, data: ImageSplits, device: torch.device) -> torch.Tensor:
     if batch.dtype != torch.uint8:
         return batch.to(device, non_blocking=True)
-    return (batch.to(device, non_blocking=True).float().div_(255.0) - data.mean) / data.std
+    mean, std = (v.to(device) if isinstance(v, torch.Tensor) else v for v in (data.mean, data.std))
+    return (batch.to(device, non_blocking=True).float().div_(255.0) - mean) / std
 
 
 def per_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -123,16 +146,18 @@ def per_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: MLP, x: torch.Tensor, y: torch.Tensor, data: ImageSplits, device: torch.device,
-             chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """Mean cross-entropy (nats) and accuracy of each stacked model on ``(x, y)``: two arrays ``(K,)``."""
-    total_loss = torch.zeros(model.n_models, dtype=torch.float64, device=device)
-    correct = torch.zeros(model.n_models, dtype=torch.float64, device=device)
+def evaluate(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor, data: ImageSplits,
+             device: torch.device, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy (nats) and accuracy of each stacked model on ``(x, y)``: two arrays ``(K,)``.
+    ``model`` maps a float batch to logits ``(K, batch, classes)``."""
+    total_loss = correct = None
     for start in range(0, len(y), chunk):
         targets = y[start:start + chunk].to(device)
-        logits = model(_to_float(x[start:start + chunk], data, device))  # (K, chunk, 10)
-        total_loss += per_model_loss(logits, targets).double() * len(targets)
-        correct += (logits.argmax(dim=2) == targets).sum(dim=1).double()
+        logits = model(_to_float(x[start:start + chunk], data, device))  # (K, chunk, classes)
+        batch_loss = per_model_loss(logits, targets).double() * len(targets)
+        batch_correct = (logits.argmax(dim=2) == targets).sum(dim=1).double()
+        total_loss = batch_loss if total_loss is None else total_loss + batch_loss
+        correct = batch_correct if correct is None else correct + batch_correct
     return (total_loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
 
 
@@ -150,6 +175,138 @@ def peak_memory_bytes(device: torch.device) -> int:
         return int(torch.cuda.max_memory_allocated(device))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB on Linux
+
+
+@dataclass
+class LoopOutcome:
+    """What :func:`train_loop` measured for a stack of ``K`` models (arrays have length ``K``)."""
+
+    total_steps: int
+    seconds: float
+    curve: list[dict[str, Any]]  # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
+    final: dict[str, np.ndarray] = field(default_factory=dict)  # train/test loss and accuracy at the end
+    diverged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def _optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        is_matrix = parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
+        (decay if is_matrix else no_decay).append(parameter)
+    groups = [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=recipe.learning_rate,
+                             betas=(0.9, recipe.beta2), fused=True)  # one kernel per update
+
+
+def train_loop(
+    model: torch.nn.Module,
+    n_models: int,
+    losses: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    next_batch: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+    evaluate_split: Callable[[str], tuple[np.ndarray, np.ndarray]],
+    recipe: Recipe,
+    total_steps: int,
+    n_checkpoints: int = 12,
+) -> LoopOutcome:
+    """Train ``model`` (a stack of ``n_models`` independent models) for ``total_steps`` steps.
+
+    ``losses(x, y)`` returns each model's mean loss on a batch, shape ``(n_models,)``; the step minimises
+    their sum, whose gradient with respect to each model's weights is that model's own gradient.
+    ``next_batch()`` draws the next training batch; ``evaluate_split(name)`` returns each model's loss and
+    accuracy on ``"val"``, ``"test"`` or ``"train"``. The learning rate follows the recipe's schedule;
+    validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (always the last).
+    A model is marked diverged if any loss became non-finite or its final training loss is above its first.
+    """
+    if recipe.grad_clip is not None and n_models > 1:
+        raise ValueError("grad_clip clips the norm of the whole stack's gradient, which would couple its "
+                         f"{n_models} models: train them one at a time (n_models=1)")
+    optimizer = _optimizer(model, recipe)
+    checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
+    curve: list[dict[str, Any]] = []
+    diverged = np.zeros(n_models, dtype=bool)
+    began = time.perf_counter()
+    for step in range(1, total_steps + 1):
+        x, y = next_batch()
+        for group in optimizer.param_groups:
+            group["lr"] = recipe.learning_rate_at(step - 1, total_steps)
+        step_losses = losses(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        step_losses.sum().backward()
+        if recipe.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
+        optimizer.step()
+        values = step_losses.detach().cpu().numpy()
+        diverged |= ~np.isfinite(values)
+        if step == 1:
+            initial_loss = values
+        if step in checkpoints:
+            val_loss, _ = evaluate_split("val")
+            test_loss, test_accuracy = evaluate_split("test")
+            diverged |= ~np.isfinite(test_loss)
+            curve.append({"step": step, "val_loss": val_loss.tolist(), "test_loss": test_loss.tolist()})
+    seconds = time.perf_counter() - began  # the last step is always a checkpoint: its test loss is final
+    train_loss, train_accuracy = evaluate_split("train")
+    diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)  # training made it worse
+    final = {"train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
+             "test_accuracy": test_accuracy}
+    return LoopOutcome(total_steps, seconds, curve, final, diverged)
+
+
+def seed_records(outcome: LoopOutcome, seeds: tuple[int, ...], config: dict[str, Any], recipe: Recipe, *,
+                 n_params: int, flops_per_item: int, items_per_step: int, unit: str = "example",
+                 models_in_stack: int, device: torch.device) -> list[dict[str, Any]]:
+    """One record per seed from a :class:`LoopOutcome` (``unit``: ``"example"`` or ``"token"``, what
+    ``flops_per_item`` and ``items_per_step`` count). The early-stopped test loss is the test loss at
+    the checkpoint with the lowest validation loss."""
+    records = []
+    for k, seed in enumerate(seeds):
+        val_curve = np.array([point["val_loss"][k] for point in outcome.curve])
+        finite = np.isfinite(val_curve)
+        best = int(np.nanargmin(np.where(finite, val_curve, np.nan))) if finite.any() else -1
+        records.append({
+            **config, "seed": seed, "recipe": asdict(recipe), "n_params": n_params,
+            f"flops_per_{unit}": flops_per_item, "steps": outcome.total_steps,
+            "train_flops": flops_per_item * items_per_step * outcome.total_steps,
+            "wall_seconds": outcome.seconds, "models_in_stack": models_in_stack, "device": device.type,
+            "peak_memory_bytes": peak_memory_bytes(device), "diverged": bool(outcome.diverged[k]),
+            **{name: float(values[k]) for name, values in outcome.final.items()},
+            "best_val_step": outcome.curve[best]["step"] if best >= 0 else None,
+            "early_stopped_test_loss": outcome.curve[best]["test_loss"][k] if best >= 0 else None,
+            "curve": [{"step": p["step"], f"{unit}s": p["step"] * items_per_step,
+                       "flops": flops_per_item * items_per_step * p["step"],
+                       "val_loss": p["val_loss"][k], "test_loss": p["test_loss"][k]} for p in outcome.curve],
+        })
+    return records
+
+
+def stacked_mlp(width: int, depth: int, seeds: tuple[int, ...], n_inputs: int) -> MLP:
+    """An :class:`MLP` stack whose model ``k`` has exactly the initialisation of ``MLP(width, depth)``
+    created after ``torch.manual_seed(seeds[k])``."""
+    model = MLP(width, depth, n_models=len(seeds), n_inputs=n_inputs)
+    for k, seed in enumerate(seeds):
+        torch.manual_seed(seed)
+        single = MLP(width, depth, n_inputs=n_inputs)
+        with torch.no_grad():
+            model.first_weight[:, k * width:(k + 1) * width] = single.first_weight
+            model.first_bias[k * width:(k + 1) * width] = single.first_bias
+            for stacked, own in zip(list(model.weights) + list(model.biases), list(single.weights) + list(single.biases)):
+                stacked[k] = own[0]
+    return model
+
+
+def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callable[[], torch.Tensor]:
+    """A function returning the indices of the next batch: consecutive slices of a seeded permutation of
+    ``range(n)``, reshuffled when fewer than ``batch_size`` indices remain."""
+    state = {"order": torch.randperm(n, generator=generator), "cursor": 0}
+
+    def next_indices() -> torch.Tensor:
+        if state["cursor"] + batch_size > n:
+            state["order"], state["cursor"] = torch.randperm(n, generator=generator), 0
+        start = state["cursor"]
+        state["cursor"] = start + batch_size
+        return state["order"][start:start + batch_size]
+
+    return next_indices
 
 
 def train_mlps(
@@ -175,70 +332,24 @@ def train_mlps(
     device = device or default_device()
     n_inputs = data.train_x.shape[1]
     torch.manual_seed(order_seed)
-    model = MLP(width, depth, n_models=len(seeds), n_inputs=n_inputs)
-    for k, seed in enumerate(seeds):  # each model's own initialisation
-        torch.manual_seed(seed)
-        single = MLP(width, depth, n_inputs=n_inputs)
-        with torch.no_grad():
-            model.first_weight[:, k * width:(k + 1) * width] = single.first_weight
-            model.first_bias[k * width:(k + 1) * width] = single.first_bias
-            for stacked, own in zip(list(model.weights) + list(model.biases), list(single.weights) + list(single.biases)):
-                stacked[k] = own[0]
-    model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay,
-                                  fused=True)  # one kernel per update: about a quarter faster than foreach
-    total_steps = recipe.steps_for(len(data.train_y))
-    checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
+    model = stacked_mlp(width, depth, seeds, n_inputs).to(device)
     generator = torch.Generator().manual_seed(order_seed)
-    order = torch.randperm(len(data.train_y), generator=generator)
-    cursor = 0
-    curve: list[dict[str, Any]] = []
-    diverged = np.zeros(len(seeds), dtype=bool)
-    began = time.perf_counter()
-    for step in range(1, total_steps + 1):
-        if cursor + recipe.batch_size > len(order):
-            order, cursor = torch.randperm(len(data.train_y), generator=generator), 0
-        index = order[cursor:cursor + recipe.batch_size]
-        cursor += recipe.batch_size
+    next_indices = epoch_batches(len(data.train_y), recipe.batch_size, generator)
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
+        index = next_indices()
         batch = data.train_x[index]
         if augment_shift:
             batch = random_shifts(batch, augment_shift, generator)
-        for group in optimizer.param_groups:
-            group["lr"] = recipe.learning_rate_at(step - 1, total_steps)
-        losses = per_model_loss(model(_to_float(batch, data, device)), data.train_y[index].to(device))
-        optimizer.zero_grad(set_to_none=True)
-        losses.sum().backward()  # the sum's gradient for each model is that model's own gradient
-        optimizer.step()
-        step_losses = losses.detach().cpu().numpy()
-        diverged |= ~np.isfinite(step_losses)
-        if step == 1:
-            initial_loss = step_losses
-        if step in checkpoints:
-            val_loss, _ = evaluate(model, data.val_x, data.val_y, data, device)
-            test_loss, test_accuracy = evaluate(model, data.test_x, data.test_y, data, device)
-            diverged |= ~np.isfinite(test_loss)
-            curve.append({"step": step, "examples": step * recipe.batch_size,
-                          "val_loss": val_loss.tolist(), "test_loss": test_loss.tolist()})
-    seconds = time.perf_counter() - began  # the last step is always a checkpoint: its test loss is final
-    train_loss, train_accuracy = evaluate(model, data.train_x[:5000], data.train_y[:5000], data, device)
-    diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)  # training made it worse
-    flops_per_example = model.train_flops_per_example
-    records = []
-    for k, seed in enumerate(seeds):
-        val_curve = np.array([point["val_loss"][k] for point in curve])
-        best = int(np.nanargmin(np.where(np.isfinite(val_curve), val_curve, np.nan))) if np.isfinite(val_curve).any() else -1
-        records.append({
-            "family": "mlp", "width": width, "depth": depth, "seed": seed, "n_train": len(data.train_y),
-            "recipe": asdict(recipe), "n_params": model.n_params, "flops_per_example": flops_per_example,
-            "steps": total_steps, "train_flops": flops_per_example * recipe.batch_size * total_steps,
-            "wall_seconds": seconds, "models_in_stack": len(seeds), "device": device.type,
-            "peak_memory_bytes": peak_memory_bytes(device), "diverged": bool(diverged[k]),
-            "train_loss": float(train_loss[k]), "train_accuracy": float(train_accuracy[k]),
-            "test_loss": float(test_loss[k]), "test_accuracy": float(test_accuracy[k]),
-            "best_val_step": curve[best]["step"] if best >= 0 else None,
-            "early_stopped_test_loss": curve[best]["test_loss"][k] if best >= 0 else None,
-            "curve": [{"step": p["step"], "examples": p["examples"],
-                       "flops": flops_per_example * p["examples"],
-                       "val_loss": p["val_loss"][k], "test_loss": p["test_loss"][k]} for p in curve],
-        })
-    return records
+        return _to_float(batch, data, device), data.train_y[index].to(device)
+
+    splits = {"val": (data.val_x, data.val_y), "test": (data.test_x, data.test_y),
+              "train": (data.train_x[:5000], data.train_y[:5000])}
+    outcome = train_loop(
+        model, len(seeds), lambda x, y: per_model_loss(model(x), y), next_batch,
+        lambda split: evaluate(model, *splits[split], data, device), recipe,
+        recipe.steps_for(len(data.train_y)), n_checkpoints)
+    config = {"family": "mlp", "width": width, "depth": depth, "n_train": len(data.train_y)}
+    return seed_records(outcome, seeds, config, recipe, n_params=model.n_params,
+                        flops_per_item=model.train_flops_per_example, items_per_step=recipe.batch_size,
+                        models_in_stack=len(seeds), device=device)

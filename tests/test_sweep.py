@@ -17,7 +17,17 @@ import pytest
 
 from helpers.profiles import get_profile
 from helpers.results import RESULTS_ENV, MissingResultsError
-from helpers.sweep import RunSpec, append_rows, get_sweep, pending_runs, read_rows, repair_tail, sweep_results
+from helpers.sweep import (
+    Grid,
+    RunSpec,
+    Sweep,
+    append_rows,
+    get_sweep,
+    pending_runs,
+    read_rows,
+    repair_tail,
+    sweep_results,
+)
 
 SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 
@@ -99,3 +109,32 @@ def test_two_processes_running_one_sweep_train_each_run_once(real_data_root, tmp
     assert first.wait() == 0 and second.wait() == 0
     keys = [row["key"] for row in read_rows(tmp_path / "mnist_mlp.smoke.jsonl")]
     assert len(keys) == len(set(keys)) == len(get_sweep("mnist_mlp").runs(get_profile("smoke")))
+
+
+def test_sweeps_of_other_families_use_their_recipe_and_refuse_what_does_not_apply():
+    smoke = get_profile("smoke")
+    cnn_runs = get_sweep("cifar_cnn").runs(smoke)
+    assert {(spec.family, spec.dataset, spec.recipe, spec.depth) for spec in cnn_runs} == {
+        ("cnn", "cifar10", "cnn-cifar10", 5)}
+    text_runs = get_sweep("shakespeare_transformer").runs(smoke)
+    assert {(spec.dataset, spec.recipe) for spec in text_runs} == {("tinyshakespeare", "transformer-shakespeare")}
+    grid = Grid(widths=(1,), depths=(5,), n_trains=(100,), seeds=(0,))
+    with pytest.raises(ValueError, match="unknown family 'rnn'"):
+        Sweep("s", "", {"smoke": grid}, family="rnn")
+    with pytest.raises(ValueError, match="processings apply to the MLP family only"):
+        Sweep("s", "", {"smoke": dataclasses.replace(grid, processings=("pca50",))}, family="cnn")
+    with pytest.raises(ValueError, match="depth is fixed at 5"):
+        Sweep("s", "", {"smoke": dataclasses.replace(grid, depths=(3,))}, family="cnn")
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("name", ["cifar_cnn", "shakespeare_transformer"])
+def test_cnn_and_transformer_sweeps_train_on_the_real_data(real_data_root, tmp_path, monkeypatch, name):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    smoke = get_profile("smoke")
+    rows = sweep_results(name, smoke)
+    assert sorted(row["key"] for row in rows) == sorted(spec.key for spec in get_sweep(name).runs(smoke))
+    for row in rows:
+        assert row["config"]["n_train"] == row["n_train"] and not row["diverged"]
+        assert row["curve"][-1]["test_loss"] == row["test_loss"] < row["curve"][0]["test_loss"]
+    assert pending_runs(name, smoke) == []

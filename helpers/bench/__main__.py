@@ -1,4 +1,4 @@
-"""Benchmarks, printed as side-by-side tables: ``python -m helpers.bench fit | engine``."""
+"""Benchmarks, printed as side-by-side tables: ``python -m helpers.bench fit | engine | stacking``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 from helpers.bench.engine import run_engine_benchmark
 from helpers.bench.fit import run_fit_benchmark
+from helpers.bench.stacking import run_stacking_benchmark
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     engine = commands.add_parser("engine", help="the training engine against scikit-learn and a DataLoader loop")
     engine.add_argument("--widths", type=int, nargs="+", default=[16, 64, 256, 1024])
     engine.add_argument("--seeds", type=int, default=8, help="models per width (default 8)")
+    stacking = commands.add_parser("stacking", help="K CNNs or transformers stacked with vmap against one by one")
+    stacking.add_argument("--models", type=int, default=4, help="models per row (default 4)")
+    stacking.add_argument("--steps", type=int, default=10, help="training steps timed (default 10)")
     args = parser.parse_args(argv)
+    if args.command == "stacking":
+        if args.models < 1 or args.steps < 1:
+            parser.error(f"--models and --steps must be at least 1, got {args.models} and {args.steps}")
+        run_stacking_benchmark(args.models, args.steps)
+        return 0
     if args.command == "engine":
         run_engine_benchmark(tuple(args.widths), args.seeds)
         return 0

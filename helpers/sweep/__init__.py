@@ -32,7 +32,7 @@ from tqdm import tqdm
 from helpers.processing import PROCESSINGS
 from helpers.profiles import Profile
 from helpers.results import MissingResultsError, results_dir
-from helpers.train import MLP_RECIPE
+from helpers.sweep.families import FAMILIES
 
 
 @dataclass(frozen=True)
@@ -77,19 +77,33 @@ class Grid:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A named grid of MLP runs on MNIST, one :class:`Grid` per profile. ``processing`` is ``"none"``,
-    ``"shift2"`` (random shifts of up to 2 pixels) or ``"pca50"`` (50 principal components), see
-    :mod:`helpers.processing`."""
+    """A named grid of runs of one model family (``"mlp"`` on MNIST, ``"cnn"`` on CIFAR-10,
+    ``"transformer"`` on Tiny Shakespeare; see :mod:`helpers.sweep.families`), one :class:`Grid` per
+    profile. For the MLP, ``processing`` is ``"none"``, ``"shift2"`` (random shifts of up to 2 pixels) or
+    ``"pca50"`` (50 principal components), see :mod:`helpers.processing`; other families train on the
+    data as they are. A CNN's depth is its five convolutions; a transformer's width and depth are its
+    ``d_model`` and number of blocks, and its data sizes count characters."""
 
     name: str
     description: str
     grids: dict[str, Grid]
+    family: str = "mlp"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"sweep {self.name!r}: unknown family {self.family!r}; choose one of {', '.join(FAMILIES)}")
+        for profile, grid in self.grids.items():
+            if self.family != "mlp" and grid.processings != ("none",):
+                raise ValueError(f"sweep {self.name!r} ({profile}): processings apply to the MLP family only")
+            if self.family == "cnn" and grid.depths != (5,):
+                raise ValueError(f"sweep {self.name!r} ({profile}): the CNN's depth is fixed at 5 convolutions")
 
     def runs(self, profile: Profile) -> list[RunSpec]:
         grid = self.grids[profile.name]
+        family = FAMILIES[self.family]
         return [
-            RunSpec("mlp", "mnist", width, depth, n_train, seed, grid.step_scale, MLP_RECIPE.name,
-                    MLP_RECIPE.version, processing)
+            RunSpec(family.name, family.dataset, width, depth, n_train, seed, grid.step_scale, family.recipe.name,
+                    family.recipe.version, processing)
             for processing in grid.processings for width in grid.widths for depth in grid.depths
             for n_train in grid.n_trains for seed in grid.seeds
         ]
@@ -120,6 +134,31 @@ SWEEPS: dict[str, Sweep] = {
                                  step_scale=0.5, processings=PROCESSINGS),
                 "full": Grid(widths=(256,), depths=(2,), n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
                              seeds=(0, 1), processings=PROCESSINGS),
+            },
+        ),
+        Sweep(
+            name="cifar_cnn",
+            description="five-convolution CNNs on CIFAR-10: 5 width multipliers x 6 data sizes (full: for a GPU)",
+            family="cnn",
+            grids={
+                "smoke": Grid(widths=(1,), depths=(5,), n_trains=(256, 512), seeds=(0,), step_scale=0.01),
+                "workshop": Grid(widths=(1, 2), depths=(5,), n_trains=(2_812, 11_250, 45_000), seeds=(0,),
+                                 step_scale=0.05),
+                "full": Grid(widths=(1, 2, 4, 8, 16), depths=(5,),
+                             n_trains=(1_406, 2_812, 5_625, 11_250, 22_500, 45_000), seeds=(0, 1)),
+            },
+        ),
+        Sweep(
+            name="shakespeare_transformer",
+            description="character-level transformers on Tiny Shakespeare: 3 widths x 3 depths x 6 data sizes",
+            family="transformer",
+            grids={
+                "smoke": Grid(widths=(16, 32), depths=(1,), n_trains=(20_000, 40_000), seeds=(0,),
+                              step_scale=0.02),
+                "workshop": Grid(widths=(32, 64), depths=(1, 2), n_trains=(62_500, 250_000, 1_000_000),
+                                 seeds=(0,), step_scale=0.05),
+                "full": Grid(widths=(32, 64, 128), depths=(1, 2, 4),
+                             n_trains=(31_250, 62_500, 125_000, 250_000, 500_000, 1_000_000), seeds=(0,)),
             },
         ),
     )
@@ -197,21 +236,9 @@ def _jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
 def _train_job(job: list[RunSpec], threads: int, n_test: int | None) -> list[dict[str, Any]]:
     import torch
 
-    from helpers.processing import apply_processing
-    from helpers.train import mnist_splits, train_mlps
-
     torch.set_num_threads(threads)
-    first = job[0]
-    recipe = MLP_RECIPE
-    if first.step_scale != 1.0:
-        steps = dict(min_steps=max(1, round(recipe.min_steps * first.step_scale)),
-                     max_steps=max(1, round(recipe.max_steps * first.step_scale)),
-                     warmup_steps=max(1, round(recipe.warmup_steps * first.step_scale)))
-        recipe = dataclasses.replace(recipe, **steps)
-    data = mnist_splits(first.n_train, n_test=n_test)
-    data, augment_shift = apply_processing(first.processing, data)
-    records = train_mlps(first.width, first.depth, data, tuple(spec.seed for spec in job), recipe,
-                         augment_shift=augment_shift)
+    family = FAMILIES[job[0].family]
+    records = family.train(job, family.recipe.scaled(job[0].step_scale), n_test)
     return [{"key": spec.key, "config": asdict(spec), **record} for spec, record in zip(job, records)]
 
 

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for name, sweep in SWEEPS.items():
             sizes = ", ".join(f"{p}: {len(sweep.runs(PROFILES[p]))} runs" for p in sweep.grids)
-            print(f"{name:16s} {sweep.description}  ({sizes})")
+            print(f"{name:24s} {sweep.description}  ({sizes})")
         return 0
     profile = get_profile(args.profile)
     if args.command == "run":

@@ -1,0 +1,145 @@
+"""The CNN and transformer trainers: deterministic, exact about what they count, honest about divergence."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.models import cnn_param_count, cnn_train_flops
+from helpers.train import ImageSplits, Recipe, checkpoint_steps, train_loop
+from helpers.train_cnn import CNN_RECIPE, train_cnns
+from helpers.train_text import (
+    TRANSFORMER_RECIPE,
+    TextSplits,
+    encode,
+    evaluate_text,
+    train_transformers,
+    windows,
+)
+from helpers.transformer import CharTransformer, transformer_param_counts, transformer_train_flops
+
+CPU = torch.device("cpu")
+SHORT_CNN = dataclasses.replace(CNN_RECIPE, warmup_steps=5, min_steps=30, max_steps=30)
+SHORT_TEXT = dataclasses.replace(TRANSFORMER_RECIPE, warmup_steps=5, min_steps=40, max_steps=40, context=16)
+
+
+def colour_blobs(n_train: int = 384, seed: int = 0) -> ImageSplits:
+    """Ten classes, each its own colour, as 3x32x32 uint8 images with strong pixel noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(40, 215, size=(10, 3, 1, 1))
+
+    def draw(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = rng.integers(0, 10, size=n)
+        pixels = np.clip(centres[labels] + rng.normal(0, 50, size=(n, 3, 32, 32)), 0, 255).astype(np.uint8)
+        return torch.from_numpy(pixels), torch.from_numpy(labels)
+
+    (train_x, train_y), (val_x, val_y), (test_x, test_y) = draw(n_train), draw(128), draw(128)
+    stat = torch.full((1, 3, 1, 1), 0.5)
+    return ImageSplits(train_x, train_y, val_x, val_y, test_x, test_y, mean=stat, std=stat / 2)
+
+
+def patterned_text(seed: int = 0) -> TextSplits:
+    """A first-order Markov chain over 8 characters, each followed by one of two: learnable, not trivial."""
+    rng = np.random.default_rng(seed)
+    vocabulary = "abcdefgh"
+    successors = rng.integers(0, 8, size=(8, 2))
+    state, chars = 0, []
+    for _ in range(6_000):
+        state = int(successors[state, rng.integers(0, 2)])
+        chars.append(vocabulary[state])
+    tokens = encode("".join(chars), vocabulary)
+    return TextSplits(tokens[:4_000], tokens[4_000:5_000], tokens[5_000:], vocabulary)
+
+
+def test_cnn_runs_are_deterministic_and_seeds_differ():
+    data = colour_blobs()
+    first = train_cnns(1, data, (0, 1), SHORT_CNN, device=CPU, n_checkpoints=4)
+    again = train_cnns(1, data, (0,), SHORT_CNN, device=CPU, n_checkpoints=4)
+    assert first[0]["curve"] == again[0]["curve"]  # and seed 0 does not depend on seed 1 beside it
+    assert first[0]["test_loss"] != pytest.approx(first[1]["test_loss"], rel=1e-6)
+
+
+def test_cnn_record_counts_parameters_flops_and_learns():
+    data = colour_blobs()
+    (record,) = train_cnns(2, data, (0,), SHORT_CNN, device=CPU)
+    assert record["family"] == "cnn" and record["width"] == 2 and record["depth"] == 5
+    assert record["n_params"] == cnn_param_count(2)
+    assert record["flops_per_example"] == cnn_train_flops(2)
+    assert record["train_flops"] == cnn_train_flops(2) * SHORT_CNN.batch_size * 30
+    assert [p["step"] for p in record["curve"]] == checkpoint_steps(30)
+    assert record["curve"][-1]["examples"] == 30 * SHORT_CNN.batch_size
+    assert record["test_loss"] < 0.5 * math.log(10)  # far below chance on separable blobs
+    assert not record["diverged"]
+
+
+def test_cnn_divergence_is_recorded():
+    records = train_cnns(1, colour_blobs(), (0,), dataclasses.replace(SHORT_CNN, learning_rate=1e5), device=CPU)
+    assert len(records) == 1 and records[0]["diverged"]
+
+
+def test_transformer_runs_are_deterministic_and_learn_the_chain():
+    data = patterned_text()
+    (first,) = train_transformers(32, 1, data, (0,), SHORT_TEXT, device=CPU, n_checkpoints=4)
+    (again,) = train_transformers(32, 1, data, (0,), SHORT_TEXT, device=CPU, n_checkpoints=4)
+    assert first["curve"] == again["curve"] and first["test_loss"] == again["test_loss"]
+    assert first["curve"][0]["test_loss"] > 0.9 * math.log(8)  # starts near chance
+    assert first["test_loss"] < 0.5 * (math.log(8) + math.log(2))  # on its way to the chain's log 2
+
+
+def test_transformer_record_counts_both_parameter_totals_and_flops_per_token():
+    data = patterned_text()
+    (record,) = train_transformers(32, 2, data, (3,), SHORT_TEXT, device=CPU)
+    total, non_embedding = transformer_param_counts(8, 32, 2, 16)
+    assert record["n_params"] == total and record["n_params_non_embedding"] == non_embedding
+    assert record["heads"] == 2 and record["context"] == 16 and record["n_train"] == 4_000
+    assert record["flops_per_token"] == transformer_train_flops(8, 32, 2, 16)
+    tokens_per_step = SHORT_TEXT.batch_size * 16
+    assert record["curve"][-1]["tokens"] == 40 * tokens_per_step
+    assert record["train_flops"] == record["flops_per_token"] * tokens_per_step * 40
+    assert record["steps"] == SHORT_TEXT.steps_for(4_000 // 16)
+
+
+def test_text_evaluation_is_the_mean_loss_per_character():
+    data = patterned_text()
+    torch.manual_seed(0)
+    model = CharTransformer(8, 32, 1, 2, 16)
+    loss, accuracy = evaluate_text(model, data.test, 16, CPU, chunk=7)  # chunks that do not divide evenly
+    inputs, targets = windows(data.test, 16)
+    with torch.no_grad():
+        logits = model(inputs)
+    expected = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    assert loss[0] == pytest.approx(float(expected), rel=1e-5)
+    assert accuracy[0] == pytest.approx(float((logits.argmax(-1) == targets).float().mean()), rel=1e-6)
+
+
+def test_text_inputs_are_checked():
+    data = patterned_text()
+    with pytest.raises(ValueError, match="'z'"):
+        encode("abz", "abc")
+    with pytest.raises(ValueError, match="use at least 17"):
+        windows(torch.arange(10), 16)
+    with pytest.raises(ValueError, match="multiple of the head size 16"):
+        train_transformers(40, 1, data, (0,), SHORT_TEXT, device=CPU)
+    with pytest.raises(ValueError, match="no context length"):
+        train_transformers(32, 1, data, (0,), CNN_RECIPE, device=CPU)
+    with pytest.raises(ValueError, match="n_train=10 is shorter"):
+        train_transformers(32, 1, dataclasses.replace(data, train=data.train[:10]), (0,), SHORT_TEXT, device=CPU)
+
+
+def test_gradient_clipping_refuses_a_stack_it_would_couple():
+    clipped = Recipe("r", 1, 1e-3, 0.0, 8, 1, 1.0, 1, 1, grad_clip=1.0)
+    with pytest.raises(ValueError, match="couple its 3 models"):
+        train_loop(torch.nn.Linear(2, 2), 3, None, None, None, clipped, 1)
+
+
+def test_recipe_scaling_keeps_at_least_one_step():
+    scaled = CNN_RECIPE.scaled(0.1)
+    assert (scaled.min_steps, scaled.max_steps, scaled.warmup_steps) == (150, 800, 10)
+    assert CNN_RECIPE.scaled(1.0) is CNN_RECIPE
+    assert CNN_RECIPE.scaled(1e-9).min_steps == 1
+    with pytest.raises(ValueError, match="step_scale must be positive"):
+        CNN_RECIPE.scaled(0.0)
