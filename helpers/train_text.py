@@ -9,7 +9,8 @@ Held-out loss is the mean cross-entropy per character over non-overlapping windo
 
 The shape of a model is ``d_model`` (``width``) and ``n_layers`` (``depth``); heads have
 :data:`HEAD_DIM` dimensions each, so ``n_heads = d_model / 16``. Each seed trains on its own: stacking
-small transformers with ``vmap`` is no faster on a CPU (``python -m helpers.bench stacking``).
+small transformers with ``vmap`` changes the speed on a CPU by no more than about a fifth either way
+(``python -m helpers.bench stacking``), and gradient clipping must see each model's own gradient.
 """
 
 from __future__ import annotations
