@@ -108,27 +108,40 @@ class ImageSplits:
     std: float | torch.Tensor
 
 
-def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0) -> ImageSplits:
-    """MNIST with the last ``n_val`` training images held out for validation, and a nested,
-    class-balanced training subset of ``n_train`` from the rest (at most ``60000 - n_val``)."""
-    images, labels = load_dataset("mnist", "train")
-    test_images, test_labels = load_dataset("mnist", "test")
+def image_splits(name: str, n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
+                 subset_seed: int = 0) -> ImageSplits:
+    """Dataset ``name`` (``"mnist"`` or ``"cifar10"``) with the last ``n_val`` training images held out for
+    validation, a nested, class-balanced training subset of ``n_train`` from the rest, and pixel
+    statistics of that rest. MNIST is flattened to ``(n, 784)``; CIFAR-10 becomes ``(n, 3, 32, 32)`` with
+    per-channel statistics."""
+    images, labels = load_dataset(name, "train")
+    test_images, test_labels = load_dataset(name, "test")
     pool = len(labels) - n_val
     if not 0 < n_train <= pool:
-        raise ValueError(f"n_train={n_train} must lie in 1..{pool} (60,000 minus {n_val} validation images)")
+        raise ValueError(f"n_train={n_train} must lie in 1..{pool} ({len(labels):,} training images minus "
+                         f"{n_val} validation images)")
     (subset,) = nested_subsets(labels[:pool], [n_train], seed=subset_seed)
     mean, std = channel_stats(images[:pool])
     n_test = n_test or len(test_labels)
+    grey = images.ndim == 3
 
-    def flat(x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(x.reshape(len(x), -1)))
+    def as_tensor(x: np.ndarray) -> torch.Tensor:  # (n, 28, 28) -> (n, 784); (n, 32, 32, 3) -> (n, 3, 32, 32)
+        return torch.from_numpy(np.ascontiguousarray(x.reshape(len(x), -1) if grey else x.transpose(0, 3, 1, 2)))
+
+    def statistic(values: np.ndarray) -> float | torch.Tensor:
+        return float(values[0]) if grey else torch.tensor(values, dtype=torch.float32).view(1, -1, 1, 1)
 
     return ImageSplits(
-        train_x=flat(images[subset]), train_y=torch.from_numpy(labels[subset]),
-        val_x=flat(images[pool:]), val_y=torch.from_numpy(labels[pool:]),
-        test_x=flat(test_images[:n_test]), test_y=torch.from_numpy(test_labels[:n_test]),
-        mean=float(mean[0]), std=float(std[0]),
+        train_x=as_tensor(images[subset]), train_y=torch.from_numpy(labels[subset]),
+        val_x=as_tensor(images[pool:]), val_y=torch.from_numpy(labels[pool:]),
+        test_x=as_tensor(test_images[:n_test]), test_y=torch.from_numpy(test_labels[:n_test]),
+        mean=statistic(mean), std=statistic(std),
     )
+
+
+def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0) -> ImageSplits:
+    """MNIST through :func:`image_splits`: ``n_train`` at most ``60000 - n_val``, images flattened."""
+    return image_splits("mnist", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed)
 
 
 def _to_float(batch: torch.Tensor, data: ImageSplits, device: torch.device) -> torch.Tensor:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
-from helpers.data import channel_stats, load_dataset, nested_subsets
 from helpers.models import CNN
 from helpers.train import (
     ImageSplits,
@@ -22,6 +20,7 @@ from helpers.train import (
     default_device,
     epoch_batches,
     evaluate,
+    image_splits,
     per_model_loss,
     seed_records,
     train_loop,
@@ -35,30 +34,9 @@ falling slowly (a learning rate of 5e-3 reached 1.28; 2e-3 is kept for the wider
 
 
 def cifar_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0) -> ImageSplits:
-    """CIFAR-10 as ``(n, 3, 32, 32)`` uint8, the last ``n_val`` training images held out for validation,
-    a nested class-balanced training subset of ``n_train`` from the rest, and per-channel statistics of
-    that rest."""
-    images, labels = load_dataset("cifar10", "train")
-    test_images, test_labels = load_dataset("cifar10", "test")
-    pool = len(labels) - n_val
-    if not 0 < n_train <= pool:
-        raise ValueError(f"n_train={n_train} must lie in 1..{pool} (50,000 minus {n_val} validation images)")
-    (subset,) = nested_subsets(labels[:pool], [n_train], seed=subset_seed)
-    mean, std = channel_stats(images[:pool])
-    n_test = n_test or len(test_labels)
-
-    def channels_first(x: np.ndarray) -> torch.Tensor:  # (n, 32, 32, 3) -> (n, 3, 32, 32)
-        return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-
-    def per_channel(values: np.ndarray) -> torch.Tensor:
-        return torch.tensor(values, dtype=torch.float32).view(1, 3, 1, 1)
-
-    return ImageSplits(
-        train_x=channels_first(images[subset]), train_y=torch.from_numpy(labels[subset]),
-        val_x=channels_first(images[pool:]), val_y=torch.from_numpy(labels[pool:]),
-        test_x=channels_first(test_images[:n_test]), test_y=torch.from_numpy(test_labels[:n_test]),
-        mean=per_channel(mean), std=per_channel(std),
-    )
+    """CIFAR-10 through :func:`helpers.train.image_splits`: ``(n, 3, 32, 32)`` uint8 images, ``n_train``
+    at most ``50000 - n_val``, per-channel statistics."""
+    return image_splits("cifar10", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed)
 
 
 def train_cnns(

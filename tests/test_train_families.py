@@ -143,3 +143,22 @@ def test_recipe_scaling_keeps_at_least_one_step():
     assert CNN_RECIPE.scaled(1e-9).min_steps == 1
     with pytest.raises(ValueError, match="step_scale must be positive"):
         CNN_RECIPE.scaled(0.0)
+
+
+@pytest.mark.real_data
+def test_cifar_and_shakespeare_splits(real_data_root):
+    from helpers.train_cnn import cifar_splits
+    from helpers.train_text import shakespeare_splits
+
+    images = cifar_splits(1_000, n_test=100)
+    assert images.train_x.shape == (1_000, 3, 32, 32) and images.train_x.dtype == torch.uint8
+    assert images.mean.shape == images.std.shape == (1, 3, 1, 1) and len(images.val_y) == 5_000
+    counts = torch.bincount(images.train_y)
+    assert counts.sum() == 1_000 and counts.max() - counts.min() <= 1  # class-balanced to within one
+    with pytest.raises(ValueError, match="n_train=50000 must lie in 1..45000"):
+        cifar_splits(50_000)
+    small, large = shakespeare_splits(10_000, n_heldout=500), shakespeare_splits(None, n_heldout=500)
+    assert len(small.vocabulary) == 65 and torch.equal(small.train, large.train[:10_000])  # prefixes
+    assert len(small.val) == len(small.test) == 500 and not torch.equal(small.val, small.test)
+    with pytest.raises(ValueError, match="90% of the corpus"):
+        shakespeare_splits(2_000_000)
