@@ -147,14 +147,17 @@ def test_recipe_scaling_keeps_at_least_one_step():
 
 @pytest.mark.real_data
 def test_cifar_and_shakespeare_splits(real_data_root):
+    from helpers.data import load_dataset
     from helpers.train_cnn import cifar_splits
     from helpers.train_text import shakespeare_splits
 
     images = cifar_splits(1_000, n_test=100)
     assert images.train_x.shape == (1_000, 3, 32, 32) and images.train_x.dtype == torch.uint8
     assert images.mean.shape == images.std.shape == (1, 3, 1, 1) and len(images.val_y) == 5_000
-    counts = torch.bincount(images.train_y)
-    assert counts.sum() == 1_000 and counts.max() - counts.min() <= 1  # class-balanced to within one
+    pool_labels = torch.from_numpy(load_dataset("cifar10", "train")[1][:45_000])
+    share = torch.bincount(pool_labels).double() / 45_000
+    counts = torch.bincount(images.train_y).double()  # each class its share of the pool, to within one
+    assert counts.sum() == 1_000 and (counts - torch.round(1_000 * share)).abs().max() <= 1
     with pytest.raises(ValueError, match="n_train=50000 must lie in 1..45000"):
         cifar_splits(50_000)
     small, large = shakespeare_splits(10_000, n_heldout=500), shakespeare_splits(None, n_heldout=500)
