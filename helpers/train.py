@@ -20,7 +20,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,9 @@ class Recipe:
         return self.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+TRAIN_EVAL_EXAMPLES = 5_000
+"""The training loss and accuracy of a record are measured on the first this many training examples."""
+
 MLP_RECIPE = Recipe(name="mlp-mnist", version=1, learning_rate=2e-3, weight_decay=0.0, batch_size=128,
                     warmup_steps=50, epochs=20.0, min_steps=1_000, max_steps=4_000)
 
@@ -106,6 +109,11 @@ class ImageSplits:
     test_y: torch.Tensor
     mean: float | torch.Tensor
     std: float | torch.Tensor
+
+    def evaluation_sets(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``(x, y)`` for ``"val"``, ``"test"`` and ``"train"`` (the first :data:`TRAIN_EVAL_EXAMPLES`)."""
+        return {"val": (self.val_x, self.val_y), "test": (self.test_x, self.test_y),
+                "train": (self.train_x[:TRAIN_EVAL_EXAMPLES], self.train_y[:TRAIN_EVAL_EXAMPLES])}
 
 
 def image_splits(name: str, n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
@@ -163,14 +171,13 @@ def evaluate(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: 
              device: torch.device, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy (nats) and accuracy of each stacked model on ``(x, y)``: two arrays ``(K,)``.
     ``model`` maps a float batch to logits ``(K, batch, classes)``."""
-    total_loss = correct = None
+    total_loss: torch.Tensor | float = 0.0
+    correct: torch.Tensor | float = 0.0
     for start in range(0, len(y), chunk):
         targets = y[start:start + chunk].to(device)
         logits = model(_to_float(x[start:start + chunk], data, device))  # (K, chunk, classes)
-        batch_loss = per_model_loss(logits, targets).double() * len(targets)
-        batch_correct = (logits.argmax(dim=2) == targets).sum(dim=1).double()
-        total_loss = batch_loss if total_loss is None else total_loss + batch_loss
-        correct = batch_correct if correct is None else correct + batch_correct
+        total_loss = total_loss + per_model_loss(logits, targets).double() * len(targets)
+        correct = correct + (logits.argmax(dim=2) == targets).sum(dim=1).double()
     return (total_loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
 
 
@@ -197,8 +204,8 @@ class LoopOutcome:
     total_steps: int
     seconds: float
     curve: list[dict[str, Any]]  # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
-    final: dict[str, np.ndarray] = field(default_factory=dict)  # train/test loss and accuracy at the end
-    diverged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    final: dict[str, np.ndarray]  # train/test loss and accuracy at the end
+    diverged: np.ndarray
 
 
 def _optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
@@ -356,8 +363,7 @@ def train_mlps(
             batch = random_shifts(batch, augment_shift, generator)
         return _to_float(batch, data, device), data.train_y[index].to(device)
 
-    splits = {"val": (data.val_x, data.val_y), "test": (data.test_x, data.test_y),
-              "train": (data.train_x[:5000], data.train_y[:5000])}
+    splits = data.evaluation_sets()
     outcome = train_loop(
         model, len(seeds), lambda x, y: per_model_loss(model(x), y), next_batch,
         lambda split: evaluate(model, *splits[split], data, device), recipe,

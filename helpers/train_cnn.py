@@ -72,8 +72,7 @@ def _train_one(width: int, seed: int, data: ImageSplits, recipe: Recipe, device:
         index = next_indices()
         return _to_float(data.train_x[index], data, device), data.train_y[index].to(device)
 
-    splits = {"val": (data.val_x, data.val_y), "test": (data.test_x, data.test_y),
-              "train": (data.train_x[:5000], data.train_y[:5000])}
+    splits = data.evaluation_sets()
     outcome = train_loop(model, 1, lambda x, y: per_model_loss(logits(x), y), next_batch,
                          lambda split: evaluate(logits, *splits[split], data, device, chunk=500), recipe,
                          recipe.steps_for(len(data.train_y)), n_checkpoints)
