@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # nbval runs each notebook in a fresh kernel; xdist spreads notebooks and tests over the cores.
 WORKERS ?= 2
+# Extra flags for jupyter-book, for example `make book BOOK_FLAGS=--all` to rebuild every page.
+BOOK_FLAGS ?=
 
 .PHONY: help setup test book lab data clean
 
@@ -32,7 +34,7 @@ test: $(STAMP)
 		tests notebooks --nbval-lax -p no:cacheprovider
 
 book: $(STAMP)
-	SCALING_BOOK_PROFILE=full $(BIN)/jupyter-book build . --warningiserror --keep-going
+	SCALING_BOOK_PROFILE=full $(BIN)/jupyter-book build . --warningiserror --keep-going $(BOOK_FLAGS)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet jupyterlab==4.6.6
