@@ -208,7 +208,9 @@ class LoopOutcome:
     diverged: np.ndarray
 
 
-def _optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+def adamw_optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+    """The recipe's AdamW (fused: one kernel per update), with weight decay on weight matrices and
+    convolution kernels only; biases, norms and embeddings are not decayed."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
         is_matrix = parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
@@ -240,7 +242,7 @@ def train_loop(
     if recipe.grad_clip is not None and n_models > 1:
         raise ValueError("grad_clip clips the norm of the whole stack's gradient, which would couple its "
                          f"{n_models} models: train them one at a time (n_models=1)")
-    optimizer = _optimizer(model, recipe)
+    optimizer = adamw_optimizer(model, recipe)
     checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
     curve: list[dict[str, Any]] = []
     diverged = np.zeros(n_models, dtype=bool)
@@ -358,10 +360,10 @@ def train_mlps(
 
     def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
         index = next_indices()
-        batch = data.train_x[index]
+        batch = data.train_x.index_select(0, index)  # on CPU ~10x faster than data.train_x[index]
         if augment_shift:
             batch = random_shifts(batch, augment_shift, generator)
-        return _to_float(batch, data, device), data.train_y[index].to(device)
+        return _to_float(batch, data, device), data.train_y.index_select(0, index).to(device)
 
     splits = data.evaluation_sets()
     outcome = train_loop(

@@ -70,7 +70,8 @@ def _train_one(width: int, seed: int, data: ImageSplits, recipe: Recipe, device:
 
     def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
         index = next_indices()
-        return _to_float(data.train_x[index], data, device), data.train_y[index].to(device)
+        return (_to_float(data.train_x.index_select(0, index), data, device),
+                data.train_y.index_select(0, index).to(device))
 
     splits = data.evaluation_sets()
     outcome = train_loop(model, 1, lambda x, y: per_model_loss(logits(x), y), next_batch,
