@@ -215,9 +215,11 @@ def adamw_optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optim
     for name, parameter in model.named_parameters():
         is_matrix = parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
         (decay if is_matrix else no_decay).append(parameter)
+    if recipe.weight_decay == 0:  # one group: each group costs a kernel and Python work on every step
+        decay, no_decay = decay + no_decay, []
     groups = [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=recipe.learning_rate,
-                             betas=(0.9, recipe.beta2), fused=True)  # one kernel per update
+                             betas=(0.9, recipe.beta2), fused=True)  # one kernel per group and update
 
 
 def train_loop(

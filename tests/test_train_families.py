@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from helpers.models import cnn_param_count, cnn_train_flops
-from helpers.train import ImageSplits, Recipe, checkpoint_steps, train_loop
+from helpers.train import MLP_RECIPE, ImageSplits, Recipe, adamw_optimizer, checkpoint_steps, train_loop
 from helpers.train_cnn import CNN_RECIPE, train_cnns
 from helpers.train_text import (
     TRANSFORMER_RECIPE,
@@ -165,3 +165,17 @@ def test_cifar_and_shakespeare_splits(real_data_root):
     assert len(small.val) == len(small.test) == 500 and not torch.equal(small.val, small.test)
     with pytest.raises(ValueError, match="90% of the corpus"):
         shakespeare_splits(2_000_000)
+
+
+def test_weight_decay_reaches_weight_matrices_only_and_no_decay_makes_one_group():
+    model = CharTransformer(vocab_size=7, d_model=16, n_layers=1, n_heads=1, context=8)
+    decayed, plain = adamw_optimizer(model, TRANSFORMER_RECIPE).param_groups
+    names = {id(parameter): name for name, parameter in model.named_parameters()}
+    assert decayed["weight_decay"] == TRANSFORMER_RECIPE.weight_decay > 0 and plain["weight_decay"] == 0
+    decayed_names = sorted(names[id(parameter)] for parameter in decayed["params"])
+    assert decayed_names and all(name.endswith("weight") and "norm" not in name and "embedding" not in name
+                                 for name in decayed_names)
+    assert {names[id(parameter)] for parameter in plain["params"]} >= {"token_embedding.weight",
+                                                                        "position_embedding.weight"}
+    (only,) = adamw_optimizer(model, MLP_RECIPE).param_groups  # MLP_RECIPE has no weight decay
+    assert len(only["params"]) == len(names)

@@ -87,10 +87,11 @@ def adamw_update(width: int, seeds: int) -> Callable[[], None]:
 
 
 def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: int = 20) -> float:
-    """Training FLOP/s of a step that does nothing but its unavoidable work, :func:`step_products` and
-    :func:`adamw_update`, timed alone (best of ``repeats``). No engine training these models with AdamW
-    can run faster on this machine: the gap between this and the big ``torch.mm`` rate is what small
-    matrices and the optimizer's memory traffic cost, not overhead."""
+    """Training FLOP/s of a step that does nothing but :func:`step_products` and :func:`adamw_update`,
+    timed alone (best of ``repeats``). An engine that computes these products at these shapes and updates
+    with PyTorch's fused AdamW cannot run faster; everything between its rate and this one is its own
+    overhead (autograd, element-wise work, data). The gap between this and the big ``torch.mm`` rate is
+    what small matrices and the optimizer's memory traffic cost on this machine."""
     products, update = step_products(width, seeds, batch), adamw_update(width, seeds)
     products(), update()
     best = float("inf")
@@ -213,4 +214,4 @@ def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: i
     print(f"\ngoal: the engine at >= {ENGINE_GOAL_SMALL:.0%} of the matmul rate at every width and >= "
           f"{ENGINE_GOAL_LARGE:.0%} from width 256, never slower than either alternative.\n'ceiling': the rate of "
           "a step that only does its matrix products and its AdamW update, timed alone at their real shapes, "
-          "as a share of the matmul rate: the most an engine training with AdamW could reach on this machine")
+          "as a share of the matmul rate: the most an engine using these products and PyTorch's AdamW could reach")
