@@ -2,8 +2,8 @@
 
     python -m helpers.bench engine [--widths 16 64 256 1024] [--seeds 8]
 
-Task: train ``seeds`` two-hidden-layer MLPs of each width for one epoch over the 60,000 MNIST training
-images at batch size 128, then measure their test loss. Three ways, in one run:
+Task: train ``seeds`` two-hidden-layer MLPs of each width for one epoch over 55,000 MNIST training images
+(the other 5,000 are the engine's validation split) at batch size 128, then measure their test loss. Three ways, in one run:
 
 * the engine: all seeds as one stacked model (:func:`helpers.train.train_mlps`), with the MLP recipe cut
   to one epoch and the peak learning rate that suits one epoch (:data:`ONE_EPOCH_LEARNING_RATE`, chosen on
@@ -75,10 +75,10 @@ def step_products(width: int, seeds: int, batch: int = 128) -> Callable[[], None
 
 def adamw_update(width: int, seeds: int) -> Callable[[], None]:
     """One AdamW update of the engine's stack of ``seeds`` two-hidden-layer MLPs of ``width``, with the
-    engine's optimizer (fused, weight decay on matrices only), on random gradients. Each of its
+    engine's optimizer (:func:`helpers.train.adamw_optimizer`), on random gradients. Each of its
     ``P = seeds * mlp_param_count(width, 2)`` parameters is read with its gradient and two moments and
-    written back: about ``28 P`` bytes of memory traffic per step, with 2 FLOPs of matrix product per
-    parameter and example to hide it behind only at large batch."""
+    written back: about ``28 P`` bytes of memory traffic per step, against about ``6 P`` FLOPs of matrix
+    products per example, so the update's share of a step shrinks only as the batch grows."""
     model = MLP(width, 2, n_models=seeds)
     for parameter in model.parameters():
         parameter.grad = torch.randn_like(parameter)
@@ -112,8 +112,8 @@ def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
 ONE_EPOCH_LEARNING_RATE = 5e-3
 """The engine's peak learning rate for the one-epoch task, chosen on the validation split by
 ``python -m helpers.bench engine-lr``: of 2e-3, 5e-3, 1e-2 and 2e-2 it is the rate whose validation loss is
-closest to the best rate's at every width (within 13%; measured 0.191/0.106/0.076/0.069 nats at widths
-16/64/256/1024). The sweeps' recipe (2e-3) is tuned for 20 epochs; at one epoch it leaves loss on the table."""
+never more than 13% above the best rate's at any width, the smallest such margin (measured 0.191/0.106/
+0.076/0.069 nats at widths 16/64/256/1024). The sweeps' recipe (2e-3) is tuned for 20 epochs; at one epoch it leaves loss on the table."""
 
 
 def one_epoch_recipe(learning_rate: float = ONE_EPOCH_LEARNING_RATE) -> Recipe:
