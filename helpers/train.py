@@ -115,6 +115,24 @@ class ImageSplits:
         return {"val": (self.val_x, self.val_y), "test": (self.test_x, self.test_y),
                 "train": (self.train_x[:TRAIN_EVAL_EXAMPLES], self.train_y[:TRAIN_EVAL_EXAMPLES])}
 
+    def normalise(self, batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """A batch of inputs as float32 on ``device``: uint8 pixels become ``(x / 255 - mean) / std``;
+        float features are moved as they are."""
+        if batch.dtype != torch.uint8:
+            return batch.to(device, non_blocking=True)
+        mean, std = (v.to(device) if isinstance(v, torch.Tensor) else v for v in (self.mean, self.std))
+        return (batch.to(device, non_blocking=True).float().div_(255.0) - mean) / std
+
+    def train_batch(self, index: torch.Tensor, device: torch.device,
+                    augment: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training examples at ``index``: normalised inputs and labels on ``device``. ``augment``, if
+        given, transforms the raw (uint8) inputs first. Rows are gathered with ``index_select``, on a CPU
+        about ten times faster than ``train_x[index]``."""
+        inputs = self.train_x.index_select(0, index)
+        if augment is not None:
+            inputs = augment(inputs)
+        return self.normalise(inputs, device), self.train_y.index_select(0, index).to(device)
+
 
 def image_splits(name: str, n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
                  subset_seed: int = 0) -> ImageSplits:
@@ -152,13 +170,6 @@ def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
     return image_splits("mnist", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed)
 
 
-def _to_float(batch: torch.Tensor, data: ImageSplits, device: torch.device) -> torch.Tensor:
-    if batch.dtype != torch.uint8:
-        return batch.to(device, non_blocking=True)
-    mean, std = (v.to(device) if isinstance(v, torch.Tensor) else v for v in (data.mean, data.std))
-    return (batch.to(device, non_blocking=True).float().div_(255.0) - mean) / std
-
-
 def per_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy (nats) of each stacked model: logits ``(K, batch, classes)`` -> ``(K,)``."""
     n_models, batch, classes = logits.shape
@@ -175,7 +186,7 @@ def evaluate(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: 
     correct: torch.Tensor | float = 0.0
     for start in range(0, len(y), chunk):
         targets = y[start:start + chunk].to(device)
-        logits = model(_to_float(x[start:start + chunk], data, device))  # (K, chunk, classes)
+        logits = model(data.normalise(x[start:start + chunk], device))  # (K, chunk, classes)
         total_loss = total_loss + per_model_loss(logits, targets).double() * len(targets)
         correct = correct + (logits.argmax(dim=2) == targets).sum(dim=1).double()
     return (total_loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
@@ -360,12 +371,11 @@ def train_mlps(
     generator = torch.Generator().manual_seed(order_seed)
     next_indices = epoch_batches(len(data.train_y), recipe.batch_size, generator)
 
+    def shift(images: torch.Tensor) -> torch.Tensor:
+        return random_shifts(images, augment_shift, generator)
+
     def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
-        index = next_indices()
-        batch = data.train_x.index_select(0, index)  # on CPU ~10x faster than data.train_x[index]
-        if augment_shift:
-            batch = random_shifts(batch, augment_shift, generator)
-        return _to_float(batch, data, device), data.train_y.index_select(0, index).to(device)
+        return data.train_batch(next_indices(), device, shift if augment_shift else None)
 
     splits = data.evaluation_sets()
     outcome = train_loop(

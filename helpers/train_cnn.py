@@ -16,7 +16,6 @@ from helpers.models import CNN
 from helpers.train import (
     ImageSplits,
     Recipe,
-    _to_float,
     default_device,
     epoch_batches,
     evaluate,
@@ -68,13 +67,9 @@ def _train_one(width: int, seed: int, data: ImageSplits, recipe: Recipe, device:
     def logits(x: torch.Tensor) -> torch.Tensor:  # a stack of one model: (1, batch, 10)
         return model(x.contiguous(memory_format=torch.channels_last)).unsqueeze(0)
 
-    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
-        index = next_indices()
-        return (_to_float(data.train_x.index_select(0, index), data, device),
-                data.train_y.index_select(0, index).to(device))
-
     splits = data.evaluation_sets()
-    outcome = train_loop(model, 1, lambda x, y: per_model_loss(logits(x), y), next_batch,
+    outcome = train_loop(model, 1, lambda x, y: per_model_loss(logits(x), y),
+                         lambda: data.train_batch(next_indices(), device),
                          lambda split: evaluate(logits, *splits[split], data, device, chunk=500), recipe,
                          recipe.steps_for(len(data.train_y)), n_checkpoints)
     config = {"family": "cnn", "width": width, "depth": len(model.convs), "n_train": len(data.train_y)}

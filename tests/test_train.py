@@ -95,3 +95,21 @@ def test_mnist_splits_are_nested_and_disjoint_from_validation(real_data_root):
     assert small.train_x.dtype == torch.uint8 and small.train_x.shape[1] == 784
     with pytest.raises(ValueError, match="n_train=60000 must lie in 1..55000"):
         mnist_splits(60_000)
+
+
+def test_train_batch_gathers_the_indexed_rows_normalised_after_augmenting_the_raw_pixels():
+    data = synthetic_splits()
+    index = torch.tensor([5, 0, 5])
+    inputs, labels = data.train_batch(index, torch.device("cpu"))
+    expected = (data.train_x[index].float() / 255 - 0.5) / 0.2
+    torch.testing.assert_close(inputs, expected)
+    assert torch.equal(labels, data.train_y[index])
+    seen = []
+
+    def invert(raw: torch.Tensor) -> torch.Tensor:
+        seen.append(raw.dtype)
+        return 255 - raw
+
+    inverted, _ = data.train_batch(index, torch.device("cpu"), augment=invert)
+    assert seen == [torch.uint8]
+    torch.testing.assert_close(inverted, ((255 - data.train_x[index]).float() / 255 - 0.5) / 0.2)

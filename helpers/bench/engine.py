@@ -104,9 +104,8 @@ def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: 
 
 
 def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
-    train = ((data.train_x.float() / 255 - data.mean) / data.std).numpy()
-    test = ((data.test_x.float() / 255 - data.mean) / data.std).numpy()
-    return train, test
+    cpu = torch.device("cpu")
+    return data.normalise(data.train_x, cpu).numpy(), data.normalise(data.test_x, cpu).numpy()
 
 
 ONE_EPOCH_LEARNING_RATE = 5e-3
