@@ -41,7 +41,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
 data: $(STAMP)
-	$(BIN)/python -m helpers.data download
+	$(BIN)/scaling-book data download
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache

@@ -1,10 +1,9 @@
-"""From sweep rows to scaling-law data: seed averages, compute frontiers and IsoFLOP profiles (Chapter 3).
+"""From sweep records to compute-optimal scaling: compute frontiers and IsoFLOP curves (Chapter 3, notebook 03c).
 
-* :func:`mean_over_seeds` groups runs that differ only in seed and averages a metric.
 * :func:`compute_frontier` is Hoffmann et al.'s Approach 1 at toy scale: every run's learning curve is a
   set of (training FLOPs, test loss) points; for each compute budget the frontier keeps the lowest loss
   any run has reached with at most that many FLOPs, and which model size reached it.
-* :func:`isoflop_profile` is their Approach 2: at one fixed budget, the loss each model size reaches
+* :func:`isoflop_curve` is their Approach 2: at one fixed budget, the loss each model size reaches
   (interpolated along its learning curve), fitted with a parabola in ``log N`` whose vertex is the
   compute-optimal size for that budget.
 """
@@ -16,20 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-
-def mean_over_seeds(rows: Sequence[dict[str, Any]], metric: str, by: Sequence[str] = ("width", "n_train")) -> list[dict[str, Any]]:
-    """One dict per configuration ``by``, with ``n_params``, the mean and spread of ``metric`` and the seed count."""
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row[field] for field in by), []).append(row)
-    summary = []
-    for key, members in sorted(groups.items()):
-        values = np.array([member[metric] for member in members], dtype=float)
-        summary.append({**dict(zip(by, key)), "n_params": members[0]["n_params"], metric: float(values.mean()),
-                        f"{metric}_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                        "n_seeds": len(values)})
-    return summary
 
 
 @dataclass(frozen=True)
@@ -66,7 +51,7 @@ def loss_at_flops(row: dict[str, Any], budget: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class IsoFlopProfile:
+class IsoFlopCurve:
     """Loss against model size at one compute budget, and the parabola fitted in ``log N``."""
 
     budget: float
@@ -79,7 +64,7 @@ class IsoFlopProfile:
         return np.polyval(self.coefficients, np.log(n_params))
 
 
-def isoflop_profile(rows: Sequence[dict[str, Any]], budget: float) -> IsoFlopProfile:
+def isoflop_curve(rows: Sequence[dict[str, Any]], budget: float) -> IsoFlopCurve:
     """Model sizes' losses at ``budget`` FLOPs (mean over seeds) and the parabola's vertex ``N_opt``.
 
     Raises ``ValueError`` if fewer than three model sizes reach the budget, or if the parabola opens
@@ -91,11 +76,11 @@ def isoflop_profile(rows: Sequence[dict[str, Any]], budget: float) -> IsoFlopPro
         if value is not None:
             by_size.setdefault(row["n_params"], []).append(value)
     if len(by_size) < 3:
-        raise ValueError(f"only {len(by_size)} model sizes reach {budget:.3g} FLOPs; an IsoFLOP profile needs 3")
+        raise ValueError(f"only {len(by_size)} model sizes reach {budget:.3g} FLOPs; an IsoFLOP curve needs 3")
     n_params = np.array(sorted(by_size), dtype=float)
     loss = np.array([np.mean(by_size[int(n)]) for n in n_params])
     coefficients = np.polyfit(np.log(n_params), loss, deg=2)
     if coefficients[0] <= 0:
         raise ValueError(f"at {budget:.3g} FLOPs the loss has no minimum inside the model sizes trained")
-    return IsoFlopProfile(budget=budget, n_params=n_params, loss=loss, coefficients=coefficients,
+    return IsoFlopCurve(budget=budget, n_params=n_params, loss=loss, coefficients=coefficients,
                           n_opt=float(np.exp(-coefficients[1] / (2 * coefficients[0]))))

@@ -1,4 +1,5 @@
-"""Learning curves: test error of a classifier as its training set grows (Chapter 1).
+"""Learning curves: test error of a classifier as its training set grows (Chapter 1, notebook 01;
+Chapter 2, notebook 02b).
 
 :func:`measure_learning_curve` trains a fresh estimator on each of a series of nested, class-balanced
 training subsets (see :func:`helpers.data.nested_subsets`) and records its test error and fit time.
@@ -18,13 +19,22 @@ from helpers.data import nested_subsets
 
 
 class Classifier(Protocol):
-    def fit(self, X: np.ndarray, y: np.ndarray) -> Any: ...
-    def predict(self, X: np.ndarray) -> np.ndarray: ...
+    """What :func:`measure_learning_curve` needs of a classifier: scikit-learn's ``fit`` and ``predict``.
+
+    The 1-nearest-neighbour of Chapter 1, notebook 01; the SVM, forest and MLP of Chapter 2, notebook 02b.
+    """
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Any:
+        """Train on features ``X`` and labels ``y`` (Chapter 1, notebook 01)."""
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The predicted label of each row of ``X`` (Chapter 1, notebook 01)."""
 
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """One point of a learning curve."""
+    """One point of a learning curve: a training-set size, its test error and timings (Chapter 1,
+    notebook 01; Chapter 2, notebook 02b)."""
 
     n_train: int
     test_mistakes: int
@@ -41,7 +51,11 @@ def measure_learning_curve(
     *,
     seed: int = 0,
 ) -> list[CurvePoint]:
-    """Test error (the fraction of test examples misclassified) of ``make_classifier()`` trained on nested subsets of ``sizes``.
+    """Test error (the fraction of test examples misclassified) of ``make_classifier()`` trained on
+    nested subsets of ``sizes``.
+
+    Chapter 1, notebook 01 measures the book's first learning curve with it (1-nearest-neighbour on
+    MNIST); Chapter 2, notebook 02b the curves of three classic classifiers.
 
     ``train`` and ``test`` are ``(features, labels)`` with features already shaped for the
     classifier (for example flattened to ``(n, 784)``).
@@ -68,5 +82,6 @@ def measure_learning_curve(
 
 
 def curve_as_rows(points: Sequence[CurvePoint]) -> list[dict[str, float]]:
-    """The curve as a list of plain dicts, for a results file."""
+    """The curve as a list of plain dicts, for a results file (the rows notebooks 01 and 02b read,
+    Chapters 1 and 2)."""
     return [asdict(point) for point in points]

@@ -1,11 +1,19 @@
-"""The course's figure style and the plotting helpers its chapters share (Preface, "Figures").
+"""The course's figure style and the plotting helpers its chapters share (first used in Chapter 1,
+notebook 01; every figure after it uses them).
 
 * :func:`use_book_style` sets one consistent matplotlib style: the Okabe-Ito palette (distinguishable
   with the common forms of colour blindness), large enough type for the website, light grids.
 * :func:`log_log_axes` puts both axes on log scales with plain-number tick labels (``2k``, ``0.05``)
   rather than bare powers of ten, which are hard to read over one or two decades, and thins them out
-  over wider ranges.
+  over wider ranges; in the same call it sets the axis labels and the title.
 * :func:`plot_power_law` draws a fitted law as a line with its equation in the legend.
+
+A typical figure cell::
+
+    fig, ax = new_figure()
+    ax.plot(n, error, "o")
+    plot_power_law(ax, law, (n[0], n[-1]), x_name="n", y_name="error")
+    log_log_axes(ax, xlabel="training images $n$", ylabel="test error", title="A learning curve")
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from helpers.fit import PowerLaw
 
-# Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers.
+# Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers (Chapter 1,
+# notebook 01, and every figure after it).
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
@@ -55,12 +64,16 @@ BOOK_STYLE: dict[str, object] = {
 
 
 def use_book_style() -> None:
-    """Apply the course's matplotlib style to every figure drawn after this call."""
+    """Apply the course's matplotlib style to every figure drawn after this call (Chapter 1, notebook 01;
+    :func:`new_figure` calls it)."""
     mpl.rcParams.update(BOOK_STYLE)
 
 
 def compact_number(value: float, _position: object = None) -> str:
-    """Format a tick value briefly: ``2000 -> '2k'``, ``1.5e6 -> '1.5M'``, ``0.05 -> '0.05'``."""
+    """Format a tick value briefly: ``2000 -> '2k'``, ``1.5e6 -> '1.5M'``, ``0.05 -> '0.05'``.
+
+    The tick labels of :func:`log_log_axes` (Chapter 1, notebook 01, and every log-log figure after it).
+    """
     if value == 0:
         return "0"
     for threshold, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
@@ -69,13 +82,30 @@ def compact_number(value: float, _position: object = None) -> str:
     return f"{value:.3g}"
 
 
-def log_log_axes(ax: Axes, *, label_subs: Sequence[float] | None = None) -> Axes:
-    """Log scales on both axes, with plain-number tick labels.
+def log_log_axes(
+    ax: Axes,
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    label_subs: Sequence[float] | None = None,
+) -> Axes:
+    """Log scales on both axes, with plain-number tick labels, and the labels and title in one call.
+
+    Chapter 1, notebook 01 explains why scaling laws are drawn on log-log axes (a power law is a straight
+    line there); the book's figures of scaling laws are finished with this call.
 
     Call it after plotting. Ticks are labelled at 1, 2 and 5 times each power of ten when an axis spans
     up to three decades, and at powers of ten alone beyond that, so that labels never collide;
-    ``label_subs`` overrides the choice for both axes.
+    ``label_subs`` overrides the choice for both axes. ``xlabel``, ``ylabel`` and ``title`` are set
+    when given; an omitted one leaves the axes' current text as it is. Returns ``ax``.
     """
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
     ax.set_xscale("log")
     ax.set_yscale("log")
     for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
@@ -98,16 +128,20 @@ def plot_power_law(
     label: str | None = None,
     **line_kwargs: object,
 ) -> None:
-    """Draw ``law`` over ``x_range`` (log-spaced) with its equation in the legend."""
+    """Draw ``law`` over ``x_range`` (log-spaced), its equation in the legend (Chapter 1, notebook 01)."""
     low, high = x_range
     if not 0 < low < high:
-        raise ValueError(f"x_range must satisfy 0 < low < high, got {x_range}")
+        raise ValueError(
+            f"x_range must satisfy 0 < low < high, got {x_range}; pass (smallest x, largest x) to draw, "
+            f"both positive, e.g. (x[0], x[-1])"
+        )
     x = np.geomspace(low, high, 200)
     equation = law.equation(x=x_name, y=y_name)
     ax.plot(x, law.predict(x), label=f"{label}: {equation}" if label else equation, **line_kwargs)
 
 
 def new_figure(**subplot_kwargs: object) -> tuple[plt.Figure, Axes]:
-    """A new figure and axes in the book style."""
+    """A new figure and axes in the book style: ``plt.subplots(**subplot_kwargs)`` after
+    :func:`use_book_style` (Chapter 1, notebook 01, and every figure after it)."""
     use_book_style()
     return plt.subplots(**subplot_kwargs)

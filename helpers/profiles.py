@@ -7,9 +7,9 @@ One environment variable, ``SCALING_BOOK_PROFILE``, picks the profile for every 
     profile = current_profile()
     train_sizes = profile.select(smoke=(250, 500, 1000), workshop=..., full=...)
 
-Shared knobs (seeds, the cap on training examples) live on the :class:`Profile`; knobs that
-only one experiment has are chosen with :meth:`Profile.select`, so that the three values
-sit side by side where they are used.
+The one knob every experiment shares (how much of the test split to evaluate on) lives on the
+:class:`Profile`; knobs that only one experiment has are chosen with :meth:`Profile.select`, so
+that the three values sit side by side where they are used.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TypeVar
+
+from helpers.names import lookup
 
 T = TypeVar("T")
 
@@ -26,27 +28,20 @@ DEFAULT_PROFILE = "workshop"
 
 @dataclass(frozen=True)
 class Profile:
-    """A named budget for every notebook of the course.
+    """A named budget for every notebook of the course (Preface, "How to run the course").
 
     Attributes:
         name: ``"smoke"``, ``"workshop"`` or ``"full"``.
         purpose: one line saying who the profile is for.
-        seconds_per_notebook: the time budget of one notebook on a 2-core CPU.
-        max_train_examples: the largest training set any experiment uses.
-        test_examples: how many test examples an evaluation uses (``None``: the whole test split).
-        epochs: passes over the data for trained models (experiments may scale this).
-        seeds: the seeds an experiment repeats over.
+        n_test: how many test examples (images, or characters of each held-out split of a text)
+            an evaluation uses; ``None``: the whole split.
         uses_committed_results: ``True`` when expensive results are read from ``results/``
             rather than computed (the site build, which is too slow to train everything).
     """
 
     name: str
     purpose: str
-    seconds_per_notebook: int
-    max_train_examples: int
-    test_examples: int | None
-    epochs: int
-    seeds: tuple[int, ...]
+    n_test: int | None
     uses_committed_results: bool
 
     def select(self, *, smoke: T, workshop: T, full: T) -> T:
@@ -62,31 +57,19 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke",
         purpose="CI: checks that every notebook runs, in under a minute on 2 cores; not science",
-        seconds_per_notebook=60,
-        max_train_examples=4_000,
-        test_examples=2_000,
-        epochs=1,
-        seeds=(0,),
+        n_test=2_000,
         uses_committed_results=False,
     ),
     "workshop": Profile(
         name="workshop",
         purpose="a learner's laptop CPU: every notebook in under 5 minutes, results close to the book's",
-        seconds_per_notebook=300,
-        max_train_examples=30_000,
-        test_examples=10_000,
-        epochs=5,
-        seeds=(0, 1),
+        n_test=10_000,
         uses_committed_results=False,
     ),
     "full": Profile(
         name="full",
         purpose="the published results: the site is built from the files committed under results/",
-        seconds_per_notebook=30,
-        max_train_examples=60_000,
-        test_examples=None,
-        epochs=20,
-        seeds=(0, 1, 2),
+        n_test=None,
         uses_committed_results=True,
     ),
 }
@@ -94,14 +77,7 @@ PROFILES: dict[str, Profile] = {
 
 def get_profile(name: str) -> Profile:
     """Return the profile called ``name``; raise ``ValueError`` naming the choices otherwise."""
-    try:
-        return PROFILES[name]
-    except KeyError:
-        choices = ", ".join(PROFILES)
-        raise ValueError(
-            f"unknown profile {name!r}: choose one of {choices} "
-            f"(for example `export {PROFILE_ENV}=workshop`)"
-        ) from None
+    return lookup(PROFILES, name, "profile", f" (for example `export {PROFILE_ENV}=workshop`)")
 
 
 def current_profile() -> Profile:

@@ -75,7 +75,8 @@ def real_data_root() -> Path:
     configured = os.environ.get(DATA_ENV)
     root = Path(configured) if configured else None
     if root is None or not (root / "MNIST" / "raw").is_dir():
-        message = f"real datasets not found: set {DATA_ENV} to a folder laid out by materialize.py"
+        message = (f"real datasets not found: set {DATA_ENV} to a folder that holds them, for example after "
+                   "`scaling-book data download` (which fetches them into that folder)")
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -9,7 +9,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.bench.engine import ceiling_flops_per_second, step_products, worst_excess_over_best
 from helpers.bench.stacking import time_stacked_and_sequential
-from helpers.models import mlp_train_flops
+from helpers.models import MLPConfig
 
 
 @pytest.mark.parametrize("width, seeds", [(16, 8), (64, 3)])
@@ -17,7 +17,7 @@ def test_step_products_are_the_training_flops_of_the_stack(width, seeds):
     counter = FlopCounterMode(display=False)
     with counter:
         step_products(width, seeds, batch=32)()
-    assert counter.get_total_flops() == seeds * 32 * mlp_train_flops(width, 2)
+    assert counter.get_total_flops() == seeds * 32 * MLPConfig(width, 2).train_flops_per_unit
     assert ceiling_flops_per_second(width, seeds, batch=32, repeats=2) > 0
 
 

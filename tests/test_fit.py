@@ -33,6 +33,20 @@ def test_noisy_law_has_honest_standard_error():
     assert alphas.std() == pytest.approx(mean_stderr, rel=0.2)  # the reported error matches the spread
 
 
+def test_predict_returns_a_float_for_a_scalar_and_an_array_for_an_array():
+    law = fit_power_law([1e3, 1e4, 1e5], [0.1, 0.05, 0.025])
+    for scalar in (2e4, 20_000, np.float64(2e4), np.array(2e4)):  # a 0-d array is a scalar, as in numpy
+        assert type(law.predict(scalar)) is float
+    assert law.predict(2e4) == pytest.approx(law.A * 2e4**-law.alpha)
+    one = law.predict([2e4])  # a one-element list stays an array
+    assert isinstance(one, np.ndarray) and one.shape == (1,) and one[0] == pytest.approx(law.predict(2e4))
+    assert law.predict(np.geomspace(1e3, 1e5, 6).reshape(2, 3)).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"x must be finite and positive, got \[-5\.\]; pass values > 0"):
+        law.predict(-5.0)
+    with pytest.raises(ValueError, match=r"got \[ 0\. nan\]"):
+        law.predict([1.0, 0.0, np.nan])
+
+
 def test_increasing_data_gives_negative_alpha_and_prints():
     law = fit_power_law([1, 2, 4], [1, 2, 4])
     assert law.alpha == pytest.approx(-1.0)
@@ -119,6 +133,23 @@ def test_one_feature_vector_is_accepted():
     assert fit.r2 == pytest.approx(1.0)
 
 
+def test_linear_predict_returns_a_float_for_a_scalar_and_an_array_for_an_array():
+    x = np.arange(10.0)
+    fit = fit_linear(x, 3.0 - 2.0 * x)
+    assert type(fit.predict(4.0)) is float and fit.predict(4.0) == pytest.approx(-5.0)
+    assert type(fit.predict(np.float64(4.0))) is float
+    several = fit.predict([4.0])
+    assert isinstance(several, np.ndarray) and several.shape == (1,)
+    np.testing.assert_allclose(fit.predict(x), 3.0 - 2.0 * x)
+    X, y = well_conditioned_problem()
+    wide = fit_linear(X, y)
+    assert wide.predict(X[:5]).shape == (5,)
+    with pytest.raises(ValueError, match=r"X has 1 features, .* fitted with 3; pass X of shape \(m, 3\)"):
+        wide.predict(1.0)
+    with pytest.raises(ValueError, match=r"non-finite values \[nan\] in rows \[1\]"):
+        fit.predict([1.0, np.nan])
+
+
 def test_too_large_learning_rate_is_reported_as_divergence():
     X, y = well_conditioned_problem()
     with pytest.raises(ConvergenceError, match="diverged .* learning_rate=5"):
@@ -127,8 +158,10 @@ def test_too_large_learning_rate_is_reported_as_divergence():
 
 def test_too_few_iterations_are_reported():
     X, y = well_conditioned_problem()
-    with pytest.raises(ConvergenceError, match="did not converge in 5 iterations"):
+    with pytest.raises(ConvergenceError, match=r"did not converge in 5 iterations \(MSE still changing: \S+ -> "):
         fit_linear(X, y, method="gd", max_iterations=5)
+    with pytest.raises(ConvergenceError, match=r"did not converge in 1 iterations \(MSE still changing: [\d.]+\)"):
+        fit_linear(X, y, method="gd", max_iterations=1)
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -136,15 +169,15 @@ def test_too_few_iterations_are_reported():
 @pytest.mark.parametrize(
     "x, y, offset, message",
     [
-        ([1, 2, 3], [1, 2], False, "mismatched lengths: x has 3, y has 2"),
-        ([1], [1], False, "got 1 point.*need at least 2"),
+        ([1, 2, 3], [1, 2], False, "mismatched lengths: x has 3, y has 2; pass one value of each"),
+        ([1], [1], False, "got 1 point.*need at least 2: add points"),
         ([1, 2], [1, 2], True, "with offset has 3 parameters; got 2"),
-        ([1, 0, 2], [1, 1, 1], False, "x must be positive"),
-        ([1, 2], [1, -1], False, "y must be positive"),
-        ([1, np.nan], [1, 1], False, "non-finite"),
-        ([1, np.inf, 3], [1, 1, 1], True, "non-finite"),
-        ([5, 5, 5], [1, 2, 3], False, "all x are equal"),
-        ([[1, 2]], [[1, 2]], False, "one-dimensional"),
+        ([1, 0, 2], [1, 1, 1], False, r"x must be positive to take logarithms, got \[0\.\]; drop those"),
+        ([1, 2], [1, -1], False, r"y must be positive .* got \[-1\.\]"),
+        ([1, np.nan], [1, 1], False, r"non-finite values \[nan\]; drop them"),
+        ([1, np.inf, 3], [1, 1, 1], True, r"non-finite values \[inf\]"),
+        ([5, 5, 5], [1, 2, 3], False, r"all x are equal \(5\); .* measure at more than one x"),
+        ([[1, 2]], [[1, 2]], False, r"one-dimensional .* got shape \(1, 2\); pass a flat list"),
     ],
 )
 def test_bad_power_law_input_is_refused(x, y, offset, message):
@@ -152,16 +185,25 @@ def test_bad_power_law_input_is_refused(x, y, offset, message):
         fit_power_law(x, y, offset=offset)
 
 
+def test_bad_huber_threshold_names_the_value_and_the_default():
+    with pytest.raises(ValueError, match=r"huber_delta must be positive, got -1; .* 0\.05 \(the default\)"):
+        fit_power_law([1, 2, 3], [3, 2, 1.5], offset=True, huber_delta=-1)
+
+
 @pytest.mark.parametrize(
     "X, y, kwargs, message",
     [
         ([1.0, 2.0, 3.0], [1.0, 2.0], {}, "mismatched lengths"),
         ([1.0], [1.0], {}, "got 1 point.*need at least 2"),
-        ([2.0, 2.0, 2.0], [1.0, 2.0, 3.0], {}, "all x are equal"),
-        ([1.0, np.nan], [1.0, 2.0], {}, "non-finite"),
-        ([1.0, 2.0], [1.0, np.inf], {}, "non-finite"),
-        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "adam"}, "unknown method 'adam'"),
-        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "gd", "learning_rate": 0}, "learning_rate must be positive"),
+        ([2.0, 2.0, 2.0], [1.0, 2.0, 3.0], {}, r"all x are equal \(2\)"),
+        ([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], [1.0, 2.0, 3.0], {}, "linearly dependent: .* rank 2, not 3"),
+        ([1.0, np.nan], [1.0, 2.0], {}, r"non-finite values \[nan\] in rows \[1\]"),
+        ([1.0, 2.0], [1.0, np.inf], {}, r"non-finite values \[inf\]"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "adam"}, "unknown method 'adam': choose one of lstsq, gd"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "gd", "learning_rate": 0},
+         "learning_rate must be positive, got 0; try 0.1"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], {"method": "gd", "max_iterations": 0},
+         "max_iterations must be at least 1, got 0"),
     ],
 )
 def test_bad_linear_input_is_refused(X, y, kwargs, message):

@@ -57,9 +57,9 @@ def test_compute_optimal_matches_brute_force_on_the_budget_line():
         losses = law.predict(N_grid, budget / (6 * N_grid))
         N_brute = N_grid[np.argmin(losses)]
         N_opt, D_opt = law.compute_optimal(budget)
-        assert N_opt[0] == pytest.approx(N_brute, rel=1e-4)
-        assert 6 * N_opt[0] * D_opt[0] == pytest.approx(budget, rel=1e-12)
-        assert law.tokens_per_parameter(budget)[0] == pytest.approx(D_opt[0] / N_opt[0])
+        assert N_opt == pytest.approx(N_brute, rel=1e-4)
+        assert 6 * N_opt * D_opt == pytest.approx(budget, rel=1e-12)
+        assert law.tokens_per_parameter(budget) == pytest.approx(D_opt / N_opt)
 
 
 def test_gopher_budget_projection_reproduces_the_published_numbers():
@@ -67,13 +67,49 @@ def test_gopher_budget_projection_reproduces_the_published_numbers():
     # sheet's check at C = 5.88e23: 40.7B and about 59 tokens per parameter unrounded, 32.5B and
     # about 93 with the rounded constants printed in the paper's body.
     N_gopher, _ = HOFFMANN_2022.compute_optimal(GOPHER_FLOPS)
-    assert N_gopher[0] == pytest.approx(40e9, rel=0.03)
+    assert N_gopher == pytest.approx(40e9, rel=0.03)
     N_unrounded, _ = HOFFMANN_2022.compute_optimal(CHINCHILLA_FLOPS)
-    assert N_unrounded[0] == pytest.approx(40.7e9, rel=0.01)
-    assert HOFFMANN_2022.tokens_per_parameter(CHINCHILLA_FLOPS)[0] == pytest.approx(59, abs=1)
+    assert N_unrounded == pytest.approx(40.7e9, rel=0.01)
+    assert HOFFMANN_2022.tokens_per_parameter(CHINCHILLA_FLOPS) == pytest.approx(59, abs=1)
     N_rounded, _ = HOFFMANN_2022_ROUNDED.compute_optimal(CHINCHILLA_FLOPS)
-    assert N_rounded[0] == pytest.approx(32.5e9, rel=0.01)
-    assert HOFFMANN_2022_ROUNDED.tokens_per_parameter(CHINCHILLA_FLOPS)[0] == pytest.approx(93, abs=1)
+    assert N_rounded == pytest.approx(32.5e9, rel=0.01)
+    assert HOFFMANN_2022_ROUNDED.tokens_per_parameter(CHINCHILLA_FLOPS) == pytest.approx(93, abs=1)
+
+
+def test_scalars_in_give_floats_out_and_arrays_in_give_arrays_out():
+    law = HOFFMANN_2022
+    N_opt, D_opt = law.compute_optimal(CHINCHILLA_FLOPS)
+    assert type(N_opt) is float and type(D_opt) is float
+    assert type(law.compute_optimal(np.float64(CHINCHILLA_FLOPS))[0]) is float  # a numpy scalar too
+    assert type(law.tokens_per_parameter(CHINCHILLA_FLOPS)) is float
+    assert type(law.predict(70e9, 1.4e12)) is float
+    assert type(law.predict(np.array(70e9), 1.4e12)) is float  # a 0-d array is a scalar, as in numpy
+
+    budgets = np.array([GOPHER_FLOPS, CHINCHILLA_FLOPS])
+    N_many, D_many = law.compute_optimal(budgets)
+    assert isinstance(N_many, np.ndarray) and N_many.shape == D_many.shape == (2,)
+    assert N_many[1] == pytest.approx(N_opt) and D_many[1] == pytest.approx(D_opt)
+    assert law.compute_optimal([CHINCHILLA_FLOPS])[0].shape == (1,)  # a one-element list stays an array
+    assert law.tokens_per_parameter(budgets).shape == (2,)
+
+    losses = law.predict(np.array([1e9, 70e9]), 1.4e12)  # N and D broadcast
+    assert isinstance(losses, np.ndarray) and losses.shape == (2,)
+    assert losses[1] == pytest.approx(law.predict(70e9, 1.4e12))
+    assert law.predict(np.full((2, 3), 1e9), np.full((2, 3), 2e10)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda law: law.predict(-1e9, 1e12), r"N \(parameters\) must be finite and positive, got \[-1\.e\+09\]"),
+        (lambda law: law.predict([1e9, 2e9], [1e12, 0.0]), r"D .* got \[0\.\]; pass values > 0"),
+        (lambda law: law.predict(np.nan, 1e12), r"N .* got \[nan\]"),
+        (lambda law: law.compute_optimal(0), r"C \(compute budget, FLOPs\) must be .* got \[0\.\]"),
+    ],
+)
+def test_bad_prediction_input_names_the_value(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(HOFFMANN_2022)
 
 
 def test_warm_start_finds_the_same_fit(recovered):
@@ -104,13 +140,17 @@ def test_batched_bfgs_matches_scipy_on_rosenbrock_rows():
     "N, D, L, kwargs, error, message",
     [
         ([1e6] * 5, [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2.9, 2.8, 2.7, 2.6], {}, ValueError, "all N are equal"),
-        ([1e6, 2e6, 3e6, 4e6], [1e9] * 4, [3, 2, 2, 2], {}, ValueError, "has 5 parameters; got 4"),
+        ([1e6, 2e6, 3e6, 4e6], [1e9] * 4, [3, 2, 2, 2], {}, ValueError, "has 5 parameters; got 4 .* add points"),
         ([1e6, 2e6], [1e9, 2e9, 3e9], [3, 2], {}, ValueError, "mismatched lengths"),
-        ([1e6, -2e6, 3e6, 4e6, 5e6], [1e9] * 5, [3] * 5, {}, ValueError, "N must be positive"),
+        ([1e6, -2e6, 3e6, 4e6, 5e6], [1e9] * 5, [3] * 5, {}, ValueError, r"N must be positive .* got \[-2000000\.\]"),
         ([1e6, 2e6, 3e6, 4e6, 5e6], [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2, 0, 2, 2], {}, ValueError, "L must be positive"),
-        ([1e6, 2e6, 3e6, 4e6, 5e6], [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2, 2, 2, 2], {"delta": 0}, ValueError, "delta"),
+        ([1e6, 2e6, 3e6, 4e6, 5e6], [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2, 2, 2, 2], {"delta": 0}, ValueError,
+         "delta must be positive, got 0; .* 1e-3"),
         ([1e6, 2e6, 3e6, 4e6, 5e6], [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2, 2, 2, 2], {"init_grid": np.zeros((3, 4))},
-         ValueError, "init_grid must be finite rows"),
+         ValueError, r"init_grid must be finite rows .* got shape \(3, 4\); pass an array of shape \(K, 5\)"),
+        ([1e6, 2e6, 3e6, 4e6, 5e6], [1e9, 2e9, 3e9, 4e9, 5e9], [3, 2, 2, 2, 2],
+         {"init_grid": [[0, 0, 0, 0.5, 0.5], [0, 0, np.inf, 0.5, 0.5]]}, ValueError,
+         r"init_grid must be finite rows .* non-finite values in rows \[1\]"),
     ],
 )
 def test_bad_joint_input_is_refused(N, D, L, kwargs, error, message):

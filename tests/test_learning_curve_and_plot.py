@@ -50,8 +50,23 @@ def test_log_log_plot_with_fitted_law():
     (line,) = ax.get_lines()
     assert line.get_label().startswith("fit: $L = ") and "n^{-0.301}" in line.get_label()
     np.testing.assert_allclose(line.get_ydata()[[0, -1]], law.predict([1e3, 1e5]))
-    with pytest.raises(ValueError, match="0 < low < high"):
+    with pytest.raises(ValueError, match=r"0 < low < high, got \(10, 1\); pass \(smallest x, largest x\)"):
         plot_power_law(ax, law, (10, 1))
+    assert ax.get_xlabel() == ax.get_ylabel() == ax.get_title() == ""  # no labels asked for, none set
+
+
+def test_log_log_axes_sets_labels_and_title_in_the_same_call():
+    fig, ax = new_figure()
+    ax.plot([1e3, 1e5], [0.1, 0.02])
+    returned = log_log_axes(ax, xlabel="training images $n$", ylabel="test error", title="A learning curve")
+    assert returned is ax
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "training images $n$" and ax.get_ylabel() == "test error"
+    assert ax.get_title() == "A learning curve"
+    ax.set_ylabel("kept")
+    log_log_axes(ax, title="new title")  # omitted labels leave the current ones alone
+    assert ax.get_xlabel() == "training images $n$" and ax.get_ylabel() == "kept"
+    assert ax.get_title() == "new title"
 
 
 def test_tick_labels_thin_out_over_many_decades():

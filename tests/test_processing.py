@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.processing import apply_processing, pca_splits, random_shifts
-from helpers.train import ImageSplits
+from helpers.data.processing import apply_processing, pca_splits, random_shifts
+from helpers.data.splits import ImageSplits
 
 
 def test_random_shifts_move_each_image_by_its_own_offset():

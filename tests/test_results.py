@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from helpers import experiments
 from helpers.experiments import experiment_results
 from helpers.profiles import get_profile
-from helpers.results import RESULTS_ENV, MissingResultsError, read_results, write_json_atomic
+from helpers.results import (
+    RESULTS_ENV,
+    MissingResultsError,
+    column,
+    mean_over_seeds,
+    read_results,
+    select,
+    write_json_atomic,
+)
 
 
 def test_atomic_write_leaves_only_the_file(tmp_path):
@@ -29,7 +38,7 @@ def test_failed_write_keeps_the_old_file(tmp_path):
 def test_missing_results_name_the_command(tmp_path, monkeypatch):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
     with pytest.raises(MissingResultsError,
-                       match="python -m helpers.experiments run ch01_knn_learning_curve --profile full"):
+                       match="scaling-book run ch01_knn_learning_curve --profile full"):
         experiment_results("ch01_knn_learning_curve", get_profile("full"))
 
 
@@ -63,4 +72,19 @@ def test_committed_results_exist_for_every_experiment():
     for name in experiments.EXPERIMENTS:
         results = read_results(name)
         assert results["profile"] == "full" and results["experiment"] == name
-        assert results["command"] == f"python -m helpers.experiments run {name} --profile full"
+        assert results["command"] == f"scaling-book run {name} --profile full"
+
+
+def test_column_select_and_seed_means_on_records():
+    rows = [{"width": w, "n_train": n, "seed": s, "n_params": 10 * w, "test_loss": float(w + n + s)}
+            for w in (1, 2) for n in (100, 200) for s in (0, 1)]
+    chosen = select(rows, order_by=("n_train", "seed"), width=2)
+    assert [(row["n_train"], row["seed"]) for row in chosen] == [(100, 0), (100, 1), (200, 0), (200, 1)]
+    assert column(chosen, "test_loss").tolist() == [102.0, 103.0, 202.0, 203.0]
+    with pytest.raises(KeyError, match="rows have no field 'loss'; they have n_params, n_train"):
+        column(rows, "loss")
+    summary = mean_over_seeds(rows, "test_loss")
+    assert [(row["width"], row["n_train"]) for row in summary] == [(1, 100), (1, 200), (2, 100), (2, 200)]
+    first = summary[0]
+    assert first["test_loss"] == 101.5 and first["n_seeds"] == 2 and first["n_params"] == 10
+    assert first["test_loss_std"] == pytest.approx(np.sqrt(0.5))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.data import channel_stats, nested_subsets, stratified_order, to_float_tensor
+from helpers.data import channel_stats, nested_subsets, stratified_order
+from helpers.data.splits import normalise_pixels
 
 RNG = np.random.default_rng(123)
 LABELS = RNG.choice(10, size=5_000, p=np.linspace(1, 2, 10) / np.linspace(1, 2, 10).sum())
@@ -46,24 +47,21 @@ def test_bad_sizes_are_refused():
         nested_subsets(LABELS, [0, 10, 5001], seed=0)
 
 
-def test_float_tensor_grey_and_colour():
-    grey = np.full((4, 28, 28), 255, np.uint8)
-    tensor = to_float_tensor(grey)
-    assert tensor.shape == (4, 1, 28, 28) and tensor.dtype == torch.float32
-    assert torch.all(tensor == 1.0)
-    colour = np.zeros((2, 32, 32, 3), np.uint8)
-    colour[..., 2] = 51
-    tensor = to_float_tensor(colour, mean=[0.0, 0.0, 0.1], std=[1.0, 1.0, 0.5])
-    assert tensor.shape == (2, 3, 32, 32)
-    assert torch.allclose(tensor[:, 2], torch.full((2, 32, 32), (0.2 - 0.1) / 0.5))
-    assert to_float_tensor(colour, flatten=True).shape == (2, 3 * 32 * 32)
+def test_normalise_pixels_grey_and_colour():
+    grey = torch.full((4, 784), 255, dtype=torch.uint8)
+    assert torch.all(normalise_pixels(grey, 0.5, 0.25) == 2.0)
+    colour = torch.zeros((2, 3, 32, 32), dtype=torch.uint8)
+    colour[:, 2] = 51
+    mean, std = torch.tensor([0.0, 0.0, 0.1]).view(1, 3, 1, 1), torch.tensor([1.0, 1.0, 0.5]).view(1, 3, 1, 1)
+    values = normalise_pixels(colour, mean, std)
+    assert values.dtype == torch.float32
+    assert torch.allclose(values[:, 2], torch.full((2, 32, 32), (0.2 - 0.1) / 0.5))
+    assert normalise_pixels(colour, 0.0, 1.0, dtype=torch.float64).dtype == torch.float64
 
 
-def test_float_tensor_refuses_floats_and_half_stats():
+def test_normalise_pixels_refuses_floats():
     with pytest.raises(ValueError, match="must be uint8"):
-        to_float_tensor(np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(ValueError, match="both mean and std"):
-        to_float_tensor(np.zeros((1, 28, 28), np.uint8), mean=[0.5])
+        normalise_pixels(torch.zeros((1, 784)), 0.0, 1.0)
 
 
 def test_channel_stats_match_numpy():

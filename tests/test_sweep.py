@@ -16,18 +16,8 @@ from pathlib import Path
 import pytest
 
 from helpers.profiles import get_profile
-from helpers.results import RESULTS_ENV, MissingResultsError
-from helpers.sweep import (
-    Grid,
-    RunSpec,
-    Sweep,
-    append_rows,
-    get_sweep,
-    pending_runs,
-    read_rows,
-    repair_tail,
-    sweep_results,
-)
+from helpers.results import RESULTS_ENV, MissingResultsError, RunRecord, append_rows, read_rows, repair_tail
+from helpers.sweep import Grid, RunSpec, Sweep, get_sweep, pending_runs, sweep_results
 
 SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 
@@ -47,9 +37,20 @@ def test_a_field_at_its_default_leaves_existing_keys_unchanged():
     assert dataclasses.replace(SPEC, processing="pca50").key != SPEC.key
 
 
-def test_committed_sweeps_are_complete():
+def spec_of(row: RunRecord) -> RunSpec:
+    """The run a record describes, rebuilt from the record's own fields."""
+    return RunSpec(row["family"], row["dataset"], row["width"], row["depth"], row["n_train"], row["seed"],
+                   row["step_scale"], row["recipe"]["name"], row["recipe"]["version"], row["processing"])
+
+
+def test_committed_sweeps_are_complete_and_every_record_has_the_schema():
     for name in ("mnist_mlp", "mnist_processing"):
         assert pending_runs(name, get_profile("full")) == [], name
+        for row in sweep_results(name, get_profile("full")):
+            assert set(row) == set(RunRecord.__annotations__), name
+            assert spec_of(row).key == row["key"]
+            assert row["units_seen"] == row["steps"] * row["units_per_step"]
+            assert row["train_flops"] == row["units_seen"] * row["flops_per_unit"]
 
 
 def test_partial_last_line_is_reported_ignored_and_repaired(tmp_path):
@@ -68,13 +69,13 @@ def test_partial_last_line_is_reported_ignored_and_repaired(tmp_path):
 
 def test_full_profile_reports_missing_runs_with_the_command(tmp_path, monkeypatch):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
-    with pytest.raises(MissingResultsError, match="python -m helpers.sweep run mnist_mlp --profile full"):
+    with pytest.raises(MissingResultsError, match="scaling-book run mnist_mlp --profile full --workers 2"):
         sweep_results("mnist_mlp", get_profile("full"))
 
 
 def sweep_command(results: Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, RESULTS_ENV: str(results), "PYTHONUNBUFFERED": "1"}
-    return [sys.executable, "-m", "helpers.sweep", "run", "mnist_mlp", "--profile", "smoke"], env
+    return [sys.executable, "-m", "helpers", "run", "mnist_mlp", "--profile", "smoke"], env
 
 
 @pytest.mark.real_data
@@ -119,11 +120,11 @@ def test_sweeps_of_other_families_use_their_recipe_and_refuse_what_does_not_appl
     text_runs = get_sweep("shakespeare_transformer").runs(smoke)
     assert {(spec.dataset, spec.recipe) for spec in text_runs} == {("tinyshakespeare", "transformer-shakespeare")}
     grid = Grid(widths=(1,), depths=(5,), n_trains=(100,), seeds=(0,))
-    with pytest.raises(ValueError, match="unknown family 'rnn'"):
+    with pytest.raises(ValueError, match="unknown model family 'rnn': choose one of mlp, cnn, transformer"):
         Sweep("s", "", {"smoke": grid}, family="rnn")
-    with pytest.raises(ValueError, match="processings apply to the MLP family only"):
+    with pytest.raises(ValueError, match=r"processings \('pca50',\) are not all available to the cnn family"):
         Sweep("s", "", {"smoke": dataclasses.replace(grid, processings=("pca50",))}, family="cnn")
-    with pytest.raises(ValueError, match="depth is fixed at 5"):
+    with pytest.raises(ValueError, match=r"depths \(3,\) are not the cnn family's; it has depths \(5,\)"):
         Sweep("s", "", {"smoke": dataclasses.replace(grid, depths=(3,))}, family="cnn")
 
 
@@ -135,6 +136,7 @@ def test_cnn_and_transformer_sweeps_train_on_the_real_data(real_data_root, tmp_p
     rows = sweep_results(name, smoke)
     assert sorted(row["key"] for row in rows) == sorted(spec.key for spec in get_sweep(name).runs(smoke))
     for row in rows:
-        assert row["config"]["n_train"] == row["n_train"] and not row["diverged"]
+        assert set(row) == set(RunRecord.__annotations__) and not row["diverged"]
+        assert spec_of(row).key == row["key"]
         assert row["curve"][-1]["test_loss"] == row["test_loss"] < row["curve"][0]["test_loss"]
     assert pending_runs(name, smoke) == []

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.models import mlp_train_flops
-from helpers.train import MLP_RECIPE, ImageSplits, Recipe, checkpoint_steps, mnist_splits, train_mlps
+from helpers.data.splits import ImageSplits, mnist_splits
+from helpers.models import MLPConfig
+from helpers.train import MLP_RECIPE, Recipe, train_mlps
+from helpers.train.loop import checkpoint_steps
 
 SHORT = dataclasses.replace(MLP_RECIPE, warmup_steps=5, min_steps=40, max_steps=40)
 
@@ -30,16 +32,16 @@ def synthetic_splits(n_train: int = 512, seed: int = 0) -> ImageSplits:
 
 def test_same_run_twice_gives_identical_losses():
     data = synthetic_splits()
-    first = train_mlps(16, 2, data, seeds=(3,), recipe=SHORT, device=torch.device("cpu"))
-    again = train_mlps(16, 2, data, seeds=(3,), recipe=SHORT, device=torch.device("cpu"))
+    first = train_mlps(MLPConfig(16, 2), data, seeds=(3,), recipe=SHORT, device=torch.device("cpu"))
+    again = train_mlps(MLPConfig(16, 2), data, seeds=(3,), recipe=SHORT, device=torch.device("cpu"))
     assert first[0]["curve"] == again[0]["curve"]
     assert first[0]["test_loss"] == again[0]["test_loss"]
 
 
 def test_a_run_does_not_depend_on_its_stack_mates():
     data = synthetic_splits()
-    alone = train_mlps(16, 2, data, seeds=(1,), recipe=SHORT, device=torch.device("cpu"))[0]
-    stacked = train_mlps(16, 2, data, seeds=(0, 1, 2), recipe=SHORT, device=torch.device("cpu"))
+    alone = train_mlps(MLPConfig(16, 2), data, seeds=(1,), recipe=SHORT, device=torch.device("cpu"))[0]
+    stacked = train_mlps(MLPConfig(16, 2), data, seeds=(0, 1, 2), recipe=SHORT, device=torch.device("cpu"))
     assert stacked[1]["seed"] == 1
     assert stacked[1]["test_loss"] == pytest.approx(alone["test_loss"], rel=1e-4)
     assert stacked[0]["test_loss"] != pytest.approx(stacked[2]["test_loss"], rel=1e-6)  # seeds differ
@@ -47,10 +49,12 @@ def test_a_run_does_not_depend_on_its_stack_mates():
 
 def test_record_counts_flops_and_learning_curve():
     data = synthetic_splits()
-    (record,) = train_mlps(32, 2, data, seeds=(0,), recipe=SHORT, device=torch.device("cpu"))
+    (record,) = train_mlps(MLPConfig(32, 2), data, seeds=(0,), recipe=SHORT, device=torch.device("cpu"))
     assert record["steps"] == 40 and record["n_params"] == 784 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10
-    assert record["flops_per_example"] == mlp_train_flops(32, 2)
-    assert record["train_flops"] == mlp_train_flops(32, 2) * SHORT.batch_size * 40
+    assert record["flops_per_unit"] == MLPConfig(32, 2).train_flops_per_unit and record["unit"] == "image"
+    assert record["units_per_step"] == SHORT.batch_size and record["units_seen"] == SHORT.batch_size * 40
+    assert record["train_flops"] == MLPConfig(32, 2).train_flops_per_unit * SHORT.batch_size * 40
+    assert record["curve"][-1]["units_seen"] == record["units_seen"]
     steps = [point["step"] for point in record["curve"]]
     assert steps == checkpoint_steps(40) and steps[-1] == 40
     assert record["curve"][-1]["test_loss"] == pytest.approx(record["test_loss"], rel=1e-6)
@@ -65,7 +69,7 @@ def test_record_counts_flops_and_learning_curve():
 def test_diverged_run_is_recorded_not_dropped():
     data = synthetic_splits()
     exploding = dataclasses.replace(SHORT, learning_rate=1e6)
-    records = train_mlps(16, 2, data, seeds=(0, 1), recipe=exploding, device=torch.device("cpu"))
+    records = train_mlps(MLPConfig(16, 2), data, seeds=(0, 1), recipe=exploding, device=torch.device("cpu"))
     assert len(records) == 2 and all(record["diverged"] for record in records)
 
 
@@ -113,3 +117,8 @@ def test_train_batch_gathers_the_indexed_rows_normalised_after_augmenting_the_ra
     inverted, _ = data.train_batch(index, torch.device("cpu"), augment=invert)
     assert seen == [torch.uint8]
     torch.testing.assert_close(inverted, ((255 - data.train_x[index]).float() / 255 - 0.5) / 0.2)
+
+
+def test_a_config_that_does_not_fit_the_data_is_refused():
+    with pytest.raises(ValueError, match=r"config.n_inputs=50 but the data have 784 features.*n_inputs=784"):
+        train_mlps(MLPConfig(8, 1, n_inputs=50), synthetic_splits(), seeds=(0,), recipe=SHORT)

@@ -1,6 +1,6 @@
 """Benchmark: the training engine against scikit-learn and a plain PyTorch DataLoader loop (Chapter 3).
 
-    python -m helpers.bench engine [--widths 16 64 256 1024] [--seeds 8]
+    scaling-book bench engine [--widths 16 64 256 1024] [--seeds 8]
 
 Task: train ``seeds`` two-hidden-layer MLPs of each width for one epoch over 55,000 MNIST training images
 (the other 5,000 are the engine's validation split) at batch size 128, then measure their test loss. Three ways, in one run:
@@ -34,8 +34,10 @@ from sklearn.neural_network import MLPClassifier
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers.models import MLP, mlp_train_flops
-from helpers.train import MLP_RECIPE, ImageSplits, Recipe, adamw_optimizer, mnist_splits, train_mlps
+from helpers.data.splits import ImageSplits, mnist_splits
+from helpers.models import MLP, MLPConfig
+from helpers.train import MLP_RECIPE, Recipe, train_mlps
+from helpers.train.loop import adamw_optimizer
 
 ENGINE_GOAL_SMALL, ENGINE_GOAL_LARGE = 0.60, 0.70
 
@@ -55,7 +57,7 @@ def matmul_flops_per_second(size: int = 2048, repeats: int = 10) -> float:
 def step_products(width: int, seeds: int, batch: int = 128) -> Callable[[], None]:
     """The matrix products of one training step of the engine's stack of two-hidden-layer MLPs, at their
     real shapes, on random data: the forward products, the weight gradients, and the input gradients of
-    layers 2 and 3 (none for the images). Their FLOPs are ``seeds * batch * mlp_train_flops(width, 2)``."""
+    layers 2 and 3 (none for the images). Their FLOPs are ``seeds * batch * MLPConfig(width, 2).train_flops_per_unit``."""
     x = torch.randn(batch, 784)
     first_weight, first_bias = torch.randn(784, seeds * width), torch.randn(seeds * width)
     hidden = torch.randn(seeds, batch, width)
@@ -75,11 +77,11 @@ def step_products(width: int, seeds: int, batch: int = 128) -> Callable[[], None
 
 def adamw_update(width: int, seeds: int) -> Callable[[], None]:
     """One AdamW update of the engine's stack of ``seeds`` two-hidden-layer MLPs of ``width``, with the
-    engine's optimizer (:func:`helpers.train.adamw_optimizer`), on random gradients. Each of its
-    ``P = seeds * mlp_param_count(width, 2)`` parameters is read with its gradient and two moments and
+    engine's optimizer (:func:`helpers.train.loop.adamw_optimizer`), on random gradients. Each of its
+    ``P = seeds * MLPConfig(width, 2).n_params`` parameters is read with its gradient and two moments and
     written back: about ``28 P`` bytes of memory traffic per step, against about ``6 P`` FLOPs of matrix
     products per example, so the update's share of a step shrinks only as the batch grows."""
-    model = MLP(width, 2, n_models=seeds)
+    model = MLP(MLPConfig(width, 2), n_models=seeds)
     for parameter in model.parameters():
         parameter.grad = torch.randn_like(parameter)
     optimizer = adamw_optimizer(model, MLP_RECIPE)
@@ -100,7 +102,7 @@ def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: 
         products()
         update()
         best = min(best, time.perf_counter() - began)
-    return seeds * batch * mlp_train_flops(width, 2) / best
+    return seeds * batch * MLPConfig(width, 2).train_flops_per_unit / best
 
 
 def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +112,7 @@ def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
 
 ONE_EPOCH_LEARNING_RATE = 5e-3
 """The engine's peak learning rate for the one-epoch task, chosen on the validation split by
-``python -m helpers.bench engine-lr``: of 2e-3, 5e-3, 1e-2 and 2e-2 it is the rate whose validation loss is
+``scaling-book bench engine-lr``: of 2e-3, 5e-3, 1e-2 and 2e-2 it is the rate whose validation loss is
 never more than 13% above the best rate's at any width, the smallest such margin (measured 0.191/0.106/
 0.076/0.069 nats at widths 16/64/256/1024). The sweeps' recipe (2e-3) is tuned for 20 epochs; at one epoch it leaves loss on the table."""
 
@@ -131,7 +133,7 @@ def run_learning_rate_scan(widths: tuple[int, ...] = (16, 64, 256, 1024),
     losses = np.empty((len(widths), len(rates)))
     for i, width in enumerate(widths):
         for j, rate in enumerate(rates):
-            records = train_mlps(width, 2, data, tuple(range(seeds)), one_epoch_recipe(rate),
+            records = train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), one_epoch_recipe(rate),
                                  device=torch.device("cpu"), n_checkpoints=1)
             losses[i, j] = np.mean([record["curve"][-1]["val_loss"] for record in records])
         print(f"{width:>6}" + "".join(f"{loss:>10.3f}" for loss in losses[i]), flush=True)
@@ -152,9 +154,9 @@ def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float
     """Seconds to train the stack for one epoch, and the mean test loss."""
     one_epoch = one_epoch_recipe()
     warm_up = dataclasses.replace(one_epoch, min_steps=5, max_steps=5)  # first-call costs are not training
-    train_mlps(width, 2, data, tuple(range(seeds)), warm_up, device=torch.device("cpu"), n_checkpoints=1)
+    train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), warm_up, device=torch.device("cpu"), n_checkpoints=1)
     began = time.perf_counter()
-    records = train_mlps(width, 2, data, tuple(range(seeds)), one_epoch, device=torch.device("cpu"),
+    records = train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), one_epoch, device=torch.device("cpu"),
                          n_checkpoints=1)
     seconds = time.perf_counter() - began
     return seconds, float(np.mean([record["test_loss"] for record in records]))
@@ -193,7 +195,7 @@ def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: i
     """Print the comparison table described in the module docstring."""
     data = mnist_splits(55_000, n_val=5_000)
     peak = matmul_flops_per_second()
-    print(f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {len(data.train_y):,} MNIST images, "
+    print(f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {data.n_train:,} MNIST images, "
           f"batch 128; float32 matmul rate of this machine: {peak / 1e9:.0f} GFLOP/s ({torch.get_num_threads()} "
           f"threads)\n")
     header = (f"{'width':>6}{'engine':>10}{'sklearn':>10}{'DataLoader':>12}{'vs sklearn':>12}{'vs loop':>9}"
@@ -203,7 +205,7 @@ def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: i
         engine_s, engine_loss = time_engine(width, seeds, data)
         sklearn_s, sklearn_loss = time_sklearn(width, seeds, data)
         loop_s, loop_loss = time_dataloader(width, seeds, data)
-        flops = seeds * mlp_train_flops(width, 2) * len(data.train_y)
+        flops = seeds * MLPConfig(width, 2).train_flops_per_unit * data.n_train
         rate = flops / engine_s
         ceiling = ceiling_flops_per_second(width, seeds)
         print(f"{width:>6}{seeds / engine_s:>10.2f}{seeds / sklearn_s:>10.2f}{seeds / loop_s:>12.2f}"

@@ -1,7 +1,7 @@
 """Benchmark: ``fit_joint`` against a loop of SciPy L-BFGS-B over the same starting grid (Chapter 2).
 
-    python -m helpers.bench fit            # the full Hoffmann grid (4,500 starts); about a minute
-    python -m helpers.bench fit --every 10 # every 10th start, for a quick look
+    scaling-book bench fit            # the full Hoffmann grid (4,500 starts); about a minute
+    scaling-book bench fit --every 10 # every 10th start, for a quick look
 
 Both minimise the same objective (:func:`helpers.fit.joint.joint_objective`) on the same ~250 points
 from the same starts; the table reports the time of each, their ratio, and the best objective each

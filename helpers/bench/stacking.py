@@ -1,6 +1,6 @@
 """Benchmark: training K models of one shape together with ``torch.func.vmap`` against one after another.
 
-    python -m helpers.bench stacking [--models 4] [--steps 10]
+    scaling-book bench stacking [--models 4] [--steps 10]
 
 The MLP engine stacks its seeds by hand (one wide first layer and batched products, see
 :class:`helpers.models.MLP`). For the CNN and the transformer the general tool is ``vmap`` over
@@ -23,8 +23,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 from torch.nn import functional as F
 
-from helpers.models import CNN
-from helpers.transformer import CharTransformer
+from helpers.models import CNN, CharTransformer, CNNConfig, TransformerConfig
 
 
 def _seconds_per_step(step: Callable[[], None], steps: int) -> float:
@@ -79,9 +78,9 @@ def run_stacking_benchmark(n_models: int = 4, steps: int = 10) -> None:
     images, labels = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
     tokens = torch.randint(0, 65, (32, 65))
     cases: list[tuple[str, Callable[[], nn.Module], torch.Tensor, torch.Tensor]] = [
-        (f"CNN width {w}, batch 128", lambda w=w: CNN(w), images, labels) for w in (1, 2, 4)
+        (f"CNN width {w}, batch 128", lambda w=w: CNN(CNNConfig(w)), images, labels) for w in (1, 2, 4)
     ] + [
-        (f"transformer d={d}, 2 blocks, 32x64 tokens", lambda d=d: CharTransformer(65, d, 2, d // 16, 64),
+        (f"transformer d={d}, 2 blocks, 32x64 tokens", lambda d=d: CharTransformer(TransformerConfig(65, d, 2, 64)),
          tokens[:, :-1], tokens[:, 1:]) for d in (32, 64, 128)
     ]
     print(f"{n_models} models per row, {steps} training steps timed, {torch.get_num_threads()} threads\n")

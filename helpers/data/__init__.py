@@ -20,7 +20,7 @@ from helpers.data.loaders import (
     load_text,
     verify_dataset,
 )
-from helpers.data.subsets import channel_stats, nested_subsets, stratified_order, to_float_tensor
+from helpers.data.subsets import channel_stats, nested_subsets, stratified_order
 
 __all__ = [
     "DATA_ENV",
@@ -38,6 +38,5 @@ __all__ = [
     "load_text",
     "nested_subsets",
     "stratified_order",
-    "to_float_tensor",
     "verify_dataset",
 ]

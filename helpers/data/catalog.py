@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.names import lookup
+
 DATA_ENV = "SCALING_BOOK_DATA"
 
 
@@ -117,12 +119,7 @@ def data_root() -> Path:
 
 def get_spec(name: str) -> DatasetSpec:
     """Return the dataset called ``name``; raise ``ValueError`` naming the choices otherwise."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}"
-        ) from None
+    return lookup(DATASETS, name, "dataset")
 
 
 def missing_files(spec: DatasetSpec, root: Path) -> list[str]:

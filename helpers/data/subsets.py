@@ -1,4 +1,4 @@
-"""Nested, class-balanced training subsets for data-size sweeps, and conversion to float tensors.
+"""Nested, class-balanced training subsets for data-size sweeps, and pixel statistics (Chapters 1–3).
 
 A data-size sweep trains on subsets of growing size ``n``. Two properties keep its curve honest:
 
@@ -15,12 +15,8 @@ interleaves the classes evenly, and a subset is a prefix of that order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import torch
 
 
 def stratified_order(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -69,31 +65,3 @@ def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         means.append(mean)
         stds.append(np.sqrt(counts @ (levels - mean) ** 2 / counts.sum()))
     return np.array(means), np.array(stds)
-
-
-def to_float_tensor(
-    images: np.ndarray,
-    mean: Sequence[float] | np.ndarray | None = None,
-    std: Sequence[float] | np.ndarray | None = None,
-    *,
-    flatten: bool = False,
-) -> "torch.Tensor":
-    """Convert uint8 images to a float32 tensor: ``x = (pixel / 255 - mean) / std``.
-
-    Returns ``(n, channels, h, w)`` (channel-first, as torch's convolutions expect), or
-    ``(n, h * w * channels)`` when ``flatten``. Convert one batch at a time to keep memory low:
-    float32 takes four times the bytes of the uint8 original.
-    """
-    import torch
-
-    if images.dtype != np.uint8:
-        raise ValueError(f"images must be uint8 (as loaded), got {images.dtype}; convert per batch")
-    batch = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255.0)
-    batch = batch.unsqueeze(1) if batch.ndim == 3 else batch.permute(0, 3, 1, 2)  # (n, c, h, w)
-    if (mean is None) != (std is None):
-        raise ValueError("give both mean and std (from channel_stats on the training images), or neither")
-    if mean is not None:
-        mean_t = torch.as_tensor(np.asarray(mean), dtype=torch.float32).view(1, -1, 1, 1)
-        std_t = torch.as_tensor(np.asarray(std), dtype=torch.float32).view(1, -1, 1, 1)
-        batch = (batch - mean_t) / std_t
-    return batch.reshape(len(batch), -1) if flatten else batch.contiguous()

@@ -4,19 +4,21 @@ A notebook asks for an experiment's results with :func:`experiment_results`. Und
 profile (the site build) they are read from the committed ``results/<name>.json``; under ``smoke``
 and ``workshop`` they are computed live, at the size the profile allows. From the shell::
 
-    python -m helpers.experiments list
-    python -m helpers.experiments run NAME --profile full     # (re)writes results/NAME.json
+    scaling-book list
+    scaling-book run NAME --profile full     # (re)writes results/NAME.json
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from helpers.experiments import ch01, ch02
+from helpers.names import lookup
 from helpers.profiles import Profile
-from helpers.results import read_results, regenerate_command
+from helpers.results import ExperimentResults, read_results, regenerate_command, results_dir, write_json_atomic
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,10 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 def get_experiment(name: str) -> Experiment:
     """Return the experiment called ``name``; raise ``ValueError`` listing the choices otherwise."""
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        raise ValueError(f"unknown experiment {name!r}: choose one of {', '.join(EXPERIMENTS)}") from None
+    return lookup(EXPERIMENTS, name, "experiment")
 
 
-def compute_results(name: str, profile: Profile) -> dict[str, Any]:
+def compute_results(name: str, profile: Profile) -> ExperimentResults:
     """Run experiment ``name`` under ``profile`` and wrap its table with how it was made."""
     experiment = get_experiment(name)
     return {
@@ -65,8 +64,9 @@ def compute_results(name: str, profile: Profile) -> dict[str, Any]:
     }
 
 
-def experiment_results(name: str, profile: Profile) -> dict[str, Any]:
-    """The results of ``name`` for ``profile``: read from ``results/`` under ``full``, else computed."""
+def experiment_results(name: str, profile: Profile) -> ExperimentResults:
+    """The results of ``name`` for ``profile`` (Chapters 1–2): read from ``results/`` under ``full``, else
+    computed."""
     get_experiment(name)
     if profile.uses_committed_results:
         results = read_results(name)
@@ -77,3 +77,15 @@ def experiment_results(name: str, profile: Profile) -> dict[str, Any]:
             )
         return results
     return compute_results(name, profile)
+
+
+
+def results_file(name: str, profile: Profile) -> Path:
+    """``results/<name>.json`` for the committed profile, ``results/<name>.<profile>.json`` otherwise."""
+    suffix = "" if profile.uses_committed_results else f".{profile.name}"
+    return results_dir() / f"{name}{suffix}.json"
+
+
+def save_results(name: str, profile: Profile) -> Path:
+    """Compute experiment ``name`` under ``profile`` and write its :func:`results_file` atomically."""
+    return write_json_atomic(results_file(name, profile), compute_results(name, profile))

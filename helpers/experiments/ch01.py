@@ -14,7 +14,7 @@ from helpers.profiles import Profile
 MNIST_TRAIN = 60_000
 
 
-def knn_learning_curve(profile: Profile) -> dict[str, Any]:
+def knn_learning_curve(profile: Profile, seed: int = 0) -> dict[str, Any]:
     """Test error of 1-nearest-neighbour (Euclidean, raw pixels) on nested MNIST subsets.
 
     Sizes double from ``largest / 64`` to ``largest`` (seven points, six doublings); the book fits
@@ -24,10 +24,9 @@ def knn_learning_curve(profile: Profile) -> dict[str, Any]:
     sizes = [largest // 2**k for k in range(6, -1, -1)]
     images, labels = load_dataset("mnist", "train")
     test_images, test_labels = load_dataset("mnist", "test")
-    n_test = profile.test_examples or len(test_labels)
+    n_test = profile.n_test or len(test_labels)
     features = images.reshape(len(images), -1).astype(np.float32)  # (60000, 784)
     test_features = test_images[:n_test].reshape(n_test, -1).astype(np.float32)  # (n_test, 784)
-    seed = profile.seeds[0]
     points = measure_learning_curve(
         lambda: KNeighborsClassifier(n_neighbors=1, algorithm="brute"),
         (features, labels),

@@ -36,7 +36,7 @@ def classifier_recipes(profile: Profile, seed: int) -> dict[str, Callable[[], Cl
     }
 
 
-def classifier_scaling(profile: Profile) -> dict[str, Any]:
+def classifier_scaling(profile: Profile, seed: int = 0) -> dict[str, Any]:
     """Test error and fit time of each classifier on nested MNIST subsets of doubling size."""
     sizes = profile.select(
         smoke=[250, 500, 1000, 2000],
@@ -48,7 +48,6 @@ def classifier_scaling(profile: Profile) -> dict[str, Any]:
     n_test = profile.select(smoke=1000, workshop=5000, full=len(test_labels))
     features = images.reshape(len(images), -1).astype(np.float32) / 255.0  # (60000, 784) in [0, 1]
     test_features = test_images[:n_test].reshape(n_test, -1).astype(np.float32) / 255.0
-    seed = profile.seeds[0]
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the MLP's epoch cap is the recipe

@@ -1,5 +1,8 @@
 """Many independent small minimisations at once: BFGS vectorised over a batch of starting points.
 
+The engine under :func:`helpers.fit.fit_joint`'s grid of starts (Chapter 2, notebook 02c, "Why
+thousands of starting points").
+
 Fitting a scaling law from a grid of thousands of starts is thousands of tiny problems (5 parameters,
 a few hundred points). Looping an optimiser over them spends most of its time in Python overhead.
 Here every start is one row of a ``(K, p)`` array: objective, gradient, search direction, line
@@ -32,7 +35,11 @@ MAX_HALVINGS = 50
 @dataclass(frozen=True)
 class BatchResult:
     """Where each start ended: parameters ``(K, p)``, objective ``(K,)``, whether it converged, and
-    its inverse-Hessian estimate ``(K, p, p)`` (to continue a run with :func:`minimize_batch`)."""
+    its inverse-Hessian estimate ``(K, p, p)`` (to continue a run with :func:`minimize_batch`).
+
+    Chapter 2, notebook 02c studies the ends of the joint law's starts with it
+    (:func:`helpers.fit.joint.joint_start_outcomes`).
+    """
 
     x: np.ndarray
     fun: np.ndarray
@@ -41,7 +48,8 @@ class BatchResult:
     inverse_hessians: np.ndarray
 
     def best(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Parameters and inverse Hessians of the ``count`` starts with the lowest finite objective."""
+        """Parameters and inverse Hessians of the ``count`` starts with the lowest finite objective:
+        the survivors of one screening stage of :func:`helpers.fit.fit_joint` (Chapter 2, notebook 02c)."""
         order = np.argsort(np.where(np.isfinite(self.fun), self.fun, np.inf))[:count]
         return self.x[order], self.inverse_hessians[order]
 
@@ -55,7 +63,7 @@ def minimize_batch(
     inverse_hessians: np.ndarray | None = None,
     max_step: float = 10.0,
 ) -> BatchResult:
-    """Minimise one objective from every row of ``starts`` ``(K, p)`` independently.
+    """Minimise one objective from every row of ``starts`` ``(K, p)`` independently (Chapter 2, notebook 02c).
 
     ``fun_and_grad(x)`` maps ``(k, p)`` parameters to objectives ``(k,)`` and gradients ``(k, p)``.
     A row has converged when its relative decrease falls below ``ftol`` twice in a row, or its line

@@ -1,4 +1,5 @@
-"""The joint law ``L(N, D) = E + A / N^alpha + B / D^beta`` and compute-optimal allocation (Chapter 2).
+"""The joint law ``L(N, D) = E + A / N^alpha + B / D^beta`` and compute-optimal allocation (Chapter 2,
+notebook 02c; fitted to trained networks in Chapter 3, notebook 03b).
 
 Fitted as Hoffmann et al. (2022, App. D.2) do. With ``theta = (a, b, e, alpha, beta)`` and
 ``A, B, E = exp(a), exp(b), exp(e)``, the law's logarithm is a log-sum-exp,
@@ -31,19 +32,20 @@ from scipy.optimize import minimize
 from helpers.fit._checks import (
     ConvergenceError,
     as_positive_1d,
+    as_positive_array,
+    as_scalar_if_0d,
     check_enough_points,
     check_same_length,
     check_varies,
 )
 from helpers.fit.batched_bfgs import BatchResult, minimize_batch
 
-PARAMETER_ORDER = ("a", "b", "e", "alpha", "beta")
-
 
 def hoffmann_grid() -> np.ndarray:
     """Hoffmann et al.'s initialisation grid as ``(4500, 5)`` rows of ``(a, b, e, alpha, beta)``.
 
-    alpha, beta in {0, 0.5, ..., 2}; e in {-1, -0.5, ..., 1}; a, b in {0, 5, ..., 25}.
+    alpha, beta in {0, 0.5, ..., 2}; e in {-1, -0.5, ..., 1}; a, b in {0, 5, ..., 25}. Chapter 2,
+    notebook 02c ("Why thousands of starting points") explains why a fit needs so many starts.
     """
     exponents = np.arange(0.0, 2.01, 0.5)
     offsets = np.arange(-1.0, 1.01, 0.5)
@@ -56,6 +58,9 @@ def joint_objective(
     theta: np.ndarray, log_N: np.ndarray, log_D: np.ndarray, log_L: np.ndarray, delta: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Huber objective and its gradient for a batch of parameter rows ``theta`` ``(K, 5)``.
+
+    The loss :func:`fit_joint` minimises, written out in this module's docstring and explained in
+    Chapter 2, notebook 02c ("The joint law, and why the loss is Huber").
 
     Returns the objectives ``(K,)`` and gradients ``(K, 5)`` with respect to ``(a, b, e, alpha, beta)``.
     """
@@ -84,7 +89,8 @@ def joint_objective(
 
 @dataclass(frozen=True)
 class JointLaw:
-    """A fitted ``L(N, D) = E + A / N**alpha + B / D**beta``.
+    """A fitted ``L(N, D) = E + A / N**alpha + B / D**beta`` (Chapter 2, notebook 02c; Chapter 3,
+    notebook 03b fits it to trained networks).
 
     Attributes:
         E, A, B, alpha, beta: the law's parameters.
@@ -102,36 +108,45 @@ class JointLaw:
     n_points: int = 0
     n_starts: int = 0
 
-    def predict(self, N: ArrayLike, D: ArrayLike) -> np.ndarray:
-        """``E + A / N**alpha + B / D**beta``, elementwise (``N`` and ``D`` broadcast)."""
-        N, D = np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64)
-        if np.any(N <= 0) or np.any(D <= 0):
-            raise ValueError("N and D must be positive")
-        return self.E + self.A * N ** (-self.alpha) + self.B * D ** (-self.beta)
+    def predict(self, N: ArrayLike, D: ArrayLike) -> float | np.ndarray:
+        """``E + A / N**alpha + B / D**beta``, elementwise, like a numpy function (Chapter 2, notebook 02c).
+
+        ``N`` and ``D`` broadcast against each other; two scalars give a ``float``, anything else an
+        array of the broadcast shape.
+        """
+        N, D = as_positive_array(N, "N (parameters)"), as_positive_array(D, "D (training tokens or examples)")
+        return as_scalar_if_0d(self.E + self.A * N ** (-self.alpha) + self.B * D ** (-self.beta))
 
     def parameters(self) -> dict[str, float]:
-        """The fitted parameters by name."""
+        """The fitted parameters by name, for :func:`helpers.fit.bootstrap` (Chapter 2, notebook 02c)."""
         return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
 
     def as_start(self) -> np.ndarray:
-        """These parameters as one starting row ``(1, 5)`` for :func:`fit_joint` (a warm start)."""
+        """These parameters as one starting row ``(1, 5)`` for :func:`fit_joint`: a warm start, as the
+        bootstrap of Chapter 2, notebook 02c uses."""
         return np.array([[np.log(self.A), np.log(self.B), np.log(self.E), self.alpha, self.beta]])
 
     @property
     def G(self) -> float:
-        """``(alpha A / (beta B))^(1/(alpha+beta))``, the scale of the compute-optimal frontier."""
+        """``(alpha A / (beta B))^(1/(alpha+beta))``, the scale of the compute-optimal frontier (Chapter 2,
+        notebook 02c)."""
         return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
 
-    def compute_optimal(self, C: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-        """``(N_opt, D_opt)`` minimising the law on ``C = 6 N D``, for each compute budget ``C`` (FLOPs)."""
-        C = as_positive_1d(np.atleast_1d(C), "C")
+    def compute_optimal(self, C: ArrayLike) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+        """``(N_opt, D_opt)`` minimising the law on ``C = 6 N D`` for the compute budget ``C`` (FLOPs).
+
+        Like a numpy function: a scalar ``C`` gives two floats, an array gives two arrays of its shape
+        (Chapter 2, notebook 02c; the formula is in this module's docstring).
+        """
+        C = as_positive_array(C, "C (compute budget, FLOPs)")
         total = self.alpha + self.beta
         N_opt = self.G * (C / 6.0) ** (self.beta / total)
         D_opt = (C / 6.0) ** (self.alpha / total) / self.G
-        return N_opt, D_opt
+        return as_scalar_if_0d(N_opt), as_scalar_if_0d(D_opt)
 
-    def tokens_per_parameter(self, C: ArrayLike) -> np.ndarray:
-        """``D_opt / N_opt`` at each compute budget ``C``."""
+    def tokens_per_parameter(self, C: ArrayLike) -> float | np.ndarray:
+        """``D_opt / N_opt`` at the compute budget ``C``: a float for a scalar, an array for an array
+        (Chapter 2, notebook 02c)."""
         N_opt, D_opt = self.compute_optimal(C)
         return D_opt / N_opt
 
@@ -151,10 +166,22 @@ def _prepared(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, init_grid:
     check_varies(N, "N")
     check_varies(D, "D")
     if not delta > 0:
-        raise ValueError(f"delta must be positive, got {delta}")
+        raise ValueError(
+            f"delta must be positive, got {delta}; pass a Huber threshold in log-loss units, such as "
+            f"1e-3 (the default, as in Hoffmann et al.)"
+        )
     starts = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=np.float64))
-    if starts.ndim != 2 or starts.shape[1] != 5 or not np.all(np.isfinite(starts)):
-        raise ValueError(f"init_grid must be finite rows of (a, b, e, alpha, beta), got shape {starts.shape}")
+    if starts.ndim != 2 or starts.shape[1] != 5:
+        raise ValueError(
+            f"init_grid must be finite rows of (a, b, e, alpha, beta), got shape {starts.shape}; pass an "
+            f"array of shape (K, 5), such as hoffmann_grid() or law.as_start()"
+        )
+    if not np.all(np.isfinite(starts)):
+        bad_rows = np.flatnonzero(~np.all(np.isfinite(starts), axis=1))
+        raise ValueError(
+            f"init_grid must be finite rows of (a, b, e, alpha, beta), got non-finite values in rows "
+            f"{bad_rows} (e.g. {starts[bad_rows[0]]}); drop those rows or replace them"
+        )
     log_N, log_D, log_L = np.log(N), np.log(D), np.log(L)
 
     def batch_objective(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +219,8 @@ def fit_joint(
 ) -> JointLaw:
     """Fit ``L(N, D) = E + A/N^alpha + B/D^beta`` by Huber loss on log residuals (Hoffmann et al., App. D.2).
 
+    Explained in Chapter 2, notebook 02c; Chapter 3, notebook 03b fits it to trained networks.
+
     Args:
         N, D, L: parameters, training tokens (or examples) and losses, one per run; all positive.
         delta: the Huber threshold in log-loss units (Hoffmann et al. use 1e-3).
@@ -222,8 +251,9 @@ def fit_joint(
         finalists.x[best], finalists.fun[best])
     if not (polished.success or finalists.converged[best]):
         raise ConvergenceError(
-            f"the joint fit did not converge ({polished.message}); check the data, or pass a larger "
-            f"init_grid"
+            f"the joint fit did not converge ({polished.message}; best Huber objective {objective:.6g} "
+            f"at (a, b, e, alpha, beta) = {np.round(theta, 4)} on {n_points} points); check the data, "
+            f"or pass a larger init_grid"
         )
     a, b, e, alpha, beta = theta
     return JointLaw(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=float(alpha),

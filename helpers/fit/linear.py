@@ -1,4 +1,4 @@
-"""Linear regression by least squares and by gradient descent (Chapter 2, "Linear regression").
+"""Linear regression by least squares and by gradient descent (Chapter 2, "Linear regression", notebook 02a).
 
 The model is ``y = b0 + b1 x1 + ... + bp xp``; in matrix form ``y = X theta`` with a leading column of
 ones in ``X``. Both methods minimise the mean squared error ``J(theta) = ||X theta - y||^2 / m``:
@@ -23,14 +23,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from helpers.fit._checks import ConvergenceError, as_finite_1d, check_enough_points, check_same_length
+from helpers.fit._checks import (
+    ConvergenceError,
+    as_finite_1d,
+    check_enough_points,
+    check_same_length,
+    check_varies,
+)
 
 METHODS = ("lstsq", "gd")
 
 
 @dataclass(frozen=True)
 class LinearFit:
-    """A fitted linear model with its error analysis.
+    """A fitted linear model with its error analysis (Chapter 2, notebook 02a).
 
     Attributes:
         intercept: ``b0``.
@@ -54,13 +60,20 @@ class LinearFit:
     n_points: int
     loss_curve: tuple[float, ...] = field(default=(), repr=False)
 
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """``b0 + X @ coef`` for ``X`` of shape ``(m,)`` (one feature) or ``(m, p)``."""
+    def predict(self, X: ArrayLike) -> float | np.ndarray:
+        """``b0 + X @ coef`` for ``X`` of shape ``(m,)`` (one feature) or ``(m, p)`` (Chapter 2, 02a).
+
+        Like a numpy function: for a one-feature model a scalar ``x`` gives a ``float``; an array gives
+        an array of ``m`` predictions.
+        """
+        if np.ndim(X) == 0:
+            return float(self.predict(np.atleast_1d(X))[0])
         features = _as_design(X, len(self.coef))
         return self.intercept + features @ np.asarray(self.coef)
 
     def parameters(self) -> dict[str, float]:
-        """The fitted parameters by name (``b0``, ``b1``, ...)."""
+        """The fitted parameters by name (``b0``, ``b1``, ...), for :func:`helpers.fit.bootstrap`
+        (Chapter 2, notebook 02c)."""
         return {"b0": self.intercept, **{f"b{j + 1}": c for j, c in enumerate(self.coef)}}
 
     def __str__(self) -> str:
@@ -77,11 +90,21 @@ def _as_design(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
     if features.ndim == 1:
         features = features[:, None]
     if features.ndim != 2:
-        raise ValueError(f"X must have shape (m,) or (m, p), got {features.shape}")
+        raise ValueError(
+            f"X must have shape (m,) or (m, p), got {features.shape}; pass one row of features per "
+            f"observation"
+        )
     if not np.all(np.isfinite(features)):
-        raise ValueError("X contains non-finite values; drop those rows first")
+        bad_rows = np.flatnonzero(~np.all(np.isfinite(features), axis=1))
+        raise ValueError(
+            f"X contains non-finite values {features[bad_rows].ravel()} in rows {bad_rows}; "
+            f"drop those rows first"
+        )
     if n_features is not None and features.shape[1] != n_features:
-        raise ValueError(f"X has {features.shape[1]} features, the model was fitted with {n_features}")
+        raise ValueError(
+            f"X has {features.shape[1]} features, the model was fitted with {n_features}; pass X of shape "
+            f"(m, {n_features}), with the columns in the order used for the fit"
+        )
     return features
 
 
@@ -104,9 +127,10 @@ def _gradient_descent(
         if np.max(np.abs(gradient)) <= tolerance * max(1.0, np.max(np.abs(y))):
             return theta, losses
         theta = theta - learning_rate * gradient
+    last = " -> ".join(f"{loss:.6g}" for loss in losses[-2:])
     raise ConvergenceError(
         f"gradient descent did not converge in {max_iterations} iterations (MSE still changing: "
-        f"{losses[-2]:.6g} -> {losses[-1]:.6g}); raise max_iterations or the learning rate, or centre X"
+        f"{last}); raise max_iterations or the learning rate, or centre X"
     )
 
 
@@ -119,7 +143,7 @@ def fit_linear(
     max_iterations: int = 100_000,
     tolerance: float = 1e-10,
 ) -> LinearFit:
-    """Fit ``y = b0 + X @ b`` by ordinary least squares.
+    """Fit ``y = b0 + X @ b`` by ordinary least squares (Chapter 2, notebook 02a).
 
     Args:
         X: features, ``(m,)`` or ``(m, p)``.
@@ -137,17 +161,25 @@ def fit_linear(
     n_params = features.shape[1] + 1
     check_enough_points(m, n_params, "a linear model with intercept")
     design = np.column_stack([np.ones(m), features])  # (m, p + 1)
-    if np.linalg.matrix_rank(design) < n_params:
+    if features.shape[1] == 1:
+        check_varies(features[:, 0], "x")
+    rank = np.linalg.matrix_rank(design)
+    if rank < n_params:
         raise ValueError(
-            "the columns of X are constant or linearly dependent (for one feature: all x are equal); "
-            "drop the redundant columns"
+            f"the columns of X are constant or linearly dependent: with the intercept the design has rank "
+            f"{rank}, not {n_params} (column ranges {np.ptp(features, axis=0)}); drop the redundant columns"
         )
     if method == "lstsq":
         theta, *_ = np.linalg.lstsq(design, targets, rcond=None)
         losses: list[float] = []
     else:
         if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+            raise ValueError(
+                f"learning_rate must be positive, got {learning_rate}; try 0.1 (the default), smaller "
+                f"if gradient descent diverges"
+            )
+        if max_iterations < 1:
+            raise ValueError(f"max_iterations must be at least 1, got {max_iterations}; the default is 100,000")
         theta, losses = _gradient_descent(design, targets, learning_rate, max_iterations, tolerance)
     fitted = design @ theta
     mean = targets.mean()

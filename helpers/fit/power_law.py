@@ -1,4 +1,4 @@
-"""Power laws, pure and saturating (Chapter 1, "Your first scaling law"; Chapter 2, "Nonlinear models").
+"""Power laws, pure and saturating (Chapter 1, notebook 01; Chapter 2, notebooks 02b and 02c).
 
 A *pure* power law ``y = A x^(-alpha)`` is a straight line on log-log axes,
 ``log y = log A - alpha log x``, so ordinary least squares on ``(log x, log y)`` fits it exactly.
@@ -22,6 +22,8 @@ from scipy.optimize import least_squares
 from helpers.fit._checks import (
     ConvergenceError,
     as_positive_1d,
+    as_positive_array,
+    as_scalar_if_0d,
     check_enough_points,
     check_same_length,
     check_varies,
@@ -31,6 +33,9 @@ from helpers.fit._checks import (
 @dataclass(frozen=True)
 class PowerLaw:
     """A fitted ``y = E + A * x**(-alpha)`` (``E = 0`` for a pure power law).
+
+    The pure law is Chapter 1's (notebook 01); the saturating one, with its floor ``E``, is Chapter 2's
+    (notebook 02c). Chapter 3's notebooks fit both to trained networks.
 
     Attributes:
         A: the reducible part's value at ``x = 1``.
@@ -53,18 +58,21 @@ class PowerLaw:
 
     @property
     def has_offset(self) -> bool:
+        """Whether the law has a floor ``E > 0`` (Chapter 2, notebook 02c)."""
         return self.E > 0
 
-    def predict(self, x: ArrayLike) -> np.ndarray:
-        """``E + A * x**(-alpha)`` at each ``x`` (which must be positive)."""
-        return self.E + self.A * as_positive_1d(np.atleast_1d(x), "x") ** (-self.alpha)
+    def predict(self, x: ArrayLike) -> float | np.ndarray:
+        """``E + A * x**(-alpha)`` at ``x`` (which must be positive), like a numpy function: a scalar
+        ``x`` gives a ``float``, an array gives an array of its shape (Chapter 1, notebook 01)."""
+        return as_scalar_if_0d(self.E + self.A * as_positive_array(x, "x") ** (-self.alpha))
 
     def parameters(self) -> dict[str, float]:
-        """The fitted parameters by name."""
+        """The fitted parameters by name, for :func:`helpers.fit.bootstrap` (Chapter 2, notebook 02c)."""
         return {"A": self.A, "alpha": self.alpha, "E": self.E}
 
     def equation(self, x: str = "x", y: str = "y") -> str:
-        """The law as a matplotlib/LaTeX string, e.g. ``'$y = 0.05 + 3.1\\,x^{-0.35}$'``."""
+        """The law as a matplotlib/LaTeX string, e.g. ``'$y = 0.05 + 3.1\\,x^{-0.35}$'``, for legends
+        (Chapter 1, notebook 01)."""
         floor = f"{self.E:.3g} + " if self.has_offset else ""
         return rf"${y} = {floor}{self.A:.3g}\,{x}^{{{-self.alpha:.3f}}}$"
 
@@ -122,8 +130,9 @@ def _fit_saturating(x: np.ndarray, y: np.ndarray, huber_delta: float) -> PowerLa
             best = result
     if best is None:
         raise ConvergenceError(
-            "no start of the saturating fit converged; check that y decreases with x, or fit "
-            "offset=False"
+            f"no start of the saturating fit converged on {len(x)} points (x from {x.min():.3g} to "
+            f"{x.max():.3g}, y from {y[np.argmin(x)]:.3g} to {y[np.argmax(x)]:.3g}); check that y "
+            f"decreases with x towards a floor, or fit offset=False"
         )
     log_A, alpha, log_E = best.x
     residuals = _saturating_residuals(best.x, log_x, log_y)
@@ -150,6 +159,9 @@ def _fit_saturating(x: np.ndarray, y: np.ndarray, huber_delta: float) -> PowerLa
 def fit_power_law(x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_delta: float = 0.05) -> PowerLaw:
     """Fit ``y = A * x**(-alpha)``, or ``y = E + A * x**(-alpha)`` when ``offset`` is true.
 
+    The pure fit is explained in Chapter 1 (notebook 01), the saturating one and its Huber loss in
+    Chapter 2 (notebook 02c); every later notebook fits its laws with this function.
+
     The pure law is fitted by least squares on ``log y`` against ``log x``; the saturating law by robust
     nonlinear least squares on log residuals (Huber loss with threshold ``huber_delta``, in log units,
     so 0.05 means residuals beyond about 5% count linearly).
@@ -166,5 +178,8 @@ def fit_power_law(x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_del
     if not offset:
         return _fit_pure(x, y)
     if not huber_delta > 0:
-        raise ValueError(f"huber_delta must be positive, got {huber_delta}")
+        raise ValueError(
+            f"huber_delta must be positive, got {huber_delta}; pass a threshold in log units, "
+            f"such as 0.05 (the default), or a large one (1e3) for plain least squares"
+        )
     return _fit_saturating(x, y, huber_delta)

@@ -1,4 +1,5 @@
-"""Synthetic scaling data from a known law, for testing fits where the truth is known (Chapter 2)."""
+"""Synthetic scaling data from a known law, for testing fits where the truth is known (Chapter 2,
+notebook 02c)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 
 from helpers.fit.joint import JointLaw
 
-# Hoffmann et al. (2022), App. D.2, with the unrounded values of their TeX source (facts sheet, section A).
+# Hoffmann et al. (2022), App. D.2, with the unrounded values of their TeX source (facts sheet, section A):
+# the true law of Chapter 2, notebook 02c's synthetic data.
 HOFFMANN_2022 = JointLaw(E=1.6934, A=406.4, B=410.7, alpha=0.3392, beta=0.2849)
 HOFFMANN_2022_ROUNDED = JointLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
 
@@ -17,9 +19,10 @@ def isoflop_design(
     """An IsoFLOP design: for each compute budget ``C``, ``models_per_budget`` model sizes spread
     log-uniformly over a factor ``span`` around the law's optimum, each trained on ``D = C / (6 N)``.
 
-    Returns ``(N, D)``, each of length ``len(budgets) * models_per_budget``.
+    Returns ``(N, D)``, each of length ``len(budgets) * models_per_budget``. The design of Chapter 2,
+    notebook 02c's synthetic study; Chapter 3, notebook 03c reads IsoFLOP profiles off real runs.
     """
-    budgets = np.asarray(budgets, dtype=np.float64)
+    budgets = np.atleast_1d(np.asarray(budgets, dtype=np.float64))
     N_opt, _ = law.compute_optimal(budgets)
     factors = np.geomspace(1 / np.sqrt(span), np.sqrt(span), models_per_budget)
     N = (N_opt[:, None] * factors[None, :]).ravel()
@@ -30,6 +33,7 @@ def isoflop_design(
 def sample_losses(
     law: JointLaw, N: np.ndarray, D: np.ndarray, *, noise: float = 0.01, seed: int = 0
 ) -> np.ndarray:
-    """``law.predict(N, D)`` times independent log-normal noise of relative size ``noise``."""
+    """``law.predict(N, D)`` times independent log-normal noise of relative size ``noise`` (Chapter 2,
+    notebook 02c)."""
     rng = np.random.default_rng(seed)
     return law.predict(N, D) * np.exp(rng.normal(0.0, noise, size=np.shape(N)))

@@ -1,4 +1,4 @@
-"""Uncertainty and validation for any fit: the bootstrap and extrapolation checks (Chapter 2).
+"""Uncertainty and validation for any fit: the bootstrap and extrapolation checks (Chapter 2, notebook 02c).
 
 **Bootstrap.** Refit on ``n`` resamples of the points, drawn with replacement; the spread of the refitted
 parameters estimates their sampling uncertainty without assuming a noise model. The standard error is
@@ -24,7 +24,7 @@ from helpers.fit._checks import ConvergenceError
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Resampled parameter estimates of a fit.
+    """Resampled parameter estimates of a fit, as :func:`bootstrap` returns them (Chapter 2, notebook 02c).
 
     Attributes:
         estimate: the parameters fitted on all the data.
@@ -60,7 +60,7 @@ def bootstrap(
     level: float = 0.95,
     **fit_kwargs: Any,
 ) -> BootstrapResult:
-    """Bootstrap the parameters of ``fit_fn(*data, **fit_kwargs)``.
+    """Bootstrap the parameters of ``fit_fn(*data, **fit_kwargs)`` (Chapter 2, notebook 02c).
 
     ``data`` are equal-length arrays (for example ``x, y`` or ``N, D, L``), resampled together by
     row. ``fit_fn`` must return an object with ``.parameters()`` (every fit in :mod:`helpers.fit` does).
@@ -69,24 +69,31 @@ def bootstrap(
     """
     arrays = [np.asarray(column) for column in data]
     if not arrays or len({len(column) for column in arrays}) != 1:
-        raise ValueError(f"pass equal-length data arrays, got lengths {[len(c) for c in arrays]}")
+        raise ValueError(
+            f"pass equal-length data arrays, got lengths {[len(c) for c in arrays]}; give the fit's "
+            f"inputs and target, one value of each per point, e.g. bootstrap(fit_power_law, x, y)"
+        )
     if n < 2:
-        raise ValueError(f"n must be at least 2 resamples, got {n}")
+        raise ValueError(f"n must be at least 2 resamples, got {n}; a few hundred give stable intervals")
     if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level}; pass e.g. 0.95 for 95%")
     estimate = fit_fn(*arrays, **fit_kwargs).parameters()
     rng = np.random.default_rng(seed)
     n_points = len(arrays[0])
     draws: list[dict[str, float]] = []
-    failed = 0
+    failures: list[Exception] = []
     for _ in range(n):
         rows = rng.integers(0, n_points, size=n_points)
         try:
             draws.append(fit_fn(*(column[rows] for column in arrays), **fit_kwargs).parameters())
-        except (ValueError, ConvergenceError):
-            failed += 1
+        except (ValueError, ConvergenceError) as error:
+            failures.append(error)
+    failed = len(failures)
     if failed > n // 10:
-        raise ConvergenceError(f"{failed} of {n} bootstrap fits failed; the fit is unstable on this data")
+        raise ConvergenceError(
+            f"{failed} of {n} bootstrap fits failed (the first: {failures[0]}); the fit is unstable on "
+            f"these {n_points} points: add points, or spread them over more distinct values"
+        )
     samples = {name: np.array([draw[name] for draw in draws]) for name in estimate}
     tail = (1 - level) / 2
     return BootstrapResult(
@@ -102,7 +109,8 @@ def bootstrap(
 
 @dataclass(frozen=True)
 class ExtrapolationCheck:
-    """A law fitted on part of the data and its predictions for the held-out rest.
+    """A law fitted on part of the data and its predictions for the held-out rest, as
+    :func:`check_extrapolation` returns it (Chapter 2, notebook 02c).
 
     Attributes:
         law: the fit on the training points.
@@ -117,6 +125,7 @@ class ExtrapolationCheck:
 
     @property
     def mean_absolute_relative_error(self) -> float:
+        """The mean of ``|relative_error|`` over the held-out points (Chapter 2, notebook 02c)."""
         return float(np.mean(np.abs(self.relative_error)))
 
 
@@ -128,15 +137,29 @@ def check_extrapolation(
 ) -> ExtrapolationCheck:
     """Fit on the rows not in ``held_out`` (a boolean mask), predict the rows in it.
 
+    Chapter 2, notebook 02c ("The real test: extrapolation") explains why; Chapter 1, notebook 01 does
+    the same by hand, and Chapter 3, notebook 03b uses it on trained networks.
+
     ``data`` are the fit's inputs followed by its target, e.g. ``(x, y)`` or ``(N, D, L)``; the law's
     ``predict`` is called with the held-out inputs.
     """
     arrays = [np.asarray(column, dtype=np.float64) for column in data]
+    if len(arrays) < 2:
+        raise ValueError(
+            f"pass the fit's inputs followed by its target, e.g. (x, y) or (N, D, L); got {len(arrays)} "
+            f"array(s)"
+        )
     mask = np.asarray(held_out, dtype=bool)
     if mask.shape != arrays[0].shape:
-        raise ValueError(f"held_out must be a boolean mask of shape {arrays[0].shape}, got {mask.shape}")
+        raise ValueError(
+            f"held_out must be a boolean mask of shape {arrays[0].shape}, got {mask.shape}; build it from "
+            f"the data, e.g. held_out=x > threshold"
+        )
     if not mask.any() or mask.all():
-        raise ValueError("held_out must select some points to predict and leave some to fit")
+        raise ValueError(
+            f"held_out must select some points to predict and leave some to fit; it selects "
+            f"{int(mask.sum())} of {mask.size}: move its threshold inside the data's range"
+        )
     law = fit_fn(*(column[~mask] for column in arrays), **fit_kwargs)
     *inputs, target = (column[mask] for column in arrays)
     predicted = np.asarray(law.predict(*inputs), dtype=np.float64)

@@ -16,14 +16,14 @@ Each is judged the way notebook 03d does: fit the data law with and without it a
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import torch
 
-if TYPE_CHECKING:
-    from helpers.train import ImageSplits
+from helpers.data.splits import ImageSplits, normalise_pixels
 
 PROCESSINGS = ("none", "shift2", "pca50")
+"""The processings a sweep can apply: none, random shifts of up to 2 pixels, 50 principal components."""
+
 
 def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generator, side: int = 28) -> torch.Tensor:
     """Shift each flattened ``side x side`` uint8 image by its own random offset in
@@ -37,14 +37,14 @@ def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generat
     return padded[torch.arange(batch)[:, None, None], rows, cols].reshape(batch, side * side)
 
 
-def pca_splits(data: "ImageSplits", components: int) -> "ImageSplits":
+def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
     """Project standardised pixels onto the top ``components`` principal directions of the training
     subset; the features are scaled by the training projections' overall standard deviation."""
     if not 0 < components <= data.train_x.shape[1]:
         raise ValueError(f"components must lie in 1..{data.train_x.shape[1]}, got {components}")
 
-    def standardised(x: torch.Tensor) -> torch.Tensor:
-        return (x.double() / 255.0 - data.mean) / data.std
+    def standardised(x: torch.Tensor) -> torch.Tensor:  # float64 for the SVD
+        return normalise_pixels(x, data.mean, data.std, dtype=torch.float64)
 
     train = standardised(data.train_x)
     centre = train.mean(dim=0)
@@ -60,7 +60,7 @@ def pca_splits(data: "ImageSplits", components: int) -> "ImageSplits":
                                test_x=project(data.test_x), mean=0.0, std=1.0)
 
 
-def apply_processing(name: str, data: "ImageSplits") -> tuple["ImageSplits", int]:
+def apply_processing(name: str, data: ImageSplits) -> tuple[ImageSplits, int]:
     """The splits to train on and the augmentation shift for processing ``name`` (one of
     :data:`PROCESSINGS`): ``"shift2"`` shifts training batches by up to 2 pixels, ``"pca50"`` keeps 50
     principal components."""

@@ -1,0 +1,198 @@
+"""``scaling-book``: the one command line for everything a user regenerates or checks.
+
+    scaling-book list                                  the experiments and sweeps, and their results files
+    scaling-book run NAME [--profile P] [--workers K]  compute an experiment or train a sweep's missing runs
+    scaling-book status NAME [--profile P]             how much of NAME's results exist
+    scaling-book bench fit|engine|engine-lr|stacking   benchmarks against plain alternatives, side by side
+    scaling-book data info|verify|download [NAME ...]  the datasets
+
+``python -m helpers`` is the same program. ``--help`` works at every level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from helpers.profiles import PROFILES, get_profile
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _names() -> tuple[dict, dict]:
+    from helpers.experiments import EXPERIMENTS
+    from helpers.sweep import SWEEPS
+
+    return EXPERIMENTS, SWEEPS
+
+
+def _list(_: argparse.Namespace) -> int:
+    from helpers.experiments import results_file
+    from helpers.sweep import pending_runs
+
+    experiments, sweeps = _names()
+    full = PROFILES["full"]
+    print("experiments (results/NAME.json):")
+    for name, experiment in experiments.items():
+        state = "committed" if results_file(name, full).is_file() else "missing"
+        print(f"  {name:32s} {state:12s} {experiment.description}")
+    print("sweeps (results/NAME.jsonl):")
+    for name, sweep in sweeps.items():
+        sizes = ", ".join(f"{p}: {len(sweep.runs(PROFILES[p]))}" for p in sweep.grids)
+        missing = len(pending_runs(name, full))
+        state = "committed" if not missing else f"{missing} to run"
+        print(f"  {name:32s} {state:12s} {sweep.description} (runs per profile: {sizes})")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from helpers.experiments import save_results
+    from helpers.results import read_rows
+    from helpers.sweep import run_sweep
+
+    experiments, _ = _names()
+    profile = get_profile(args.profile)
+    if args.name in experiments:
+        print(f"wrote {save_results(args.name, profile)}")
+        return 0
+    path = run_sweep(args.name, profile, workers=args.workers)
+    print(f"{path}: {len(read_rows(path))} rows")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from helpers.experiments import results_file
+    from helpers.sweep import get_sweep, pending_runs, results_path
+
+    experiments, _ = _names()
+    profile = get_profile(args.profile)
+    if args.name in experiments:
+        path = results_file(args.name, profile)
+        print(f"{args.name} ({profile.name}): {'present' if path.is_file() else 'missing'} at {path}")
+        return 0
+    total = len(get_sweep(args.name).runs(profile))
+    missing = len(pending_runs(args.name, profile))
+    print(f"{args.name} ({profile.name}): {total - missing} of {total} runs done in {results_path(args.name, profile)}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.benchmark == "fit":
+        from helpers.bench.fit import run_fit_benchmark
+
+        run_fit_benchmark(every=args.every, seed=args.seed)
+    elif args.benchmark == "engine":
+        from helpers.bench.engine import run_engine_benchmark
+
+        run_engine_benchmark(tuple(args.widths), args.seeds)
+    elif args.benchmark == "engine-lr":
+        from helpers.bench.engine import run_learning_rate_scan
+
+        run_learning_rate_scan(tuple(args.widths), tuple(args.rates), args.seeds)
+    else:
+        from helpers.bench.stacking import run_stacking_benchmark
+
+        run_stacking_benchmark(args.models, args.steps)
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from helpers.data import DATA_ENV, DATASETS, data_root
+    from helpers.data.catalog import missing_files
+    from helpers.data.download import DownloadError
+    from helpers.data.formats import DataFormatError
+    from helpers.data.loaders import DatasetNotFoundError, download_dataset, verify_dataset
+
+    names = args.names or list(DATASETS)
+    root = data_root()
+    print(f"data root: {root}  (set {DATA_ENV} to change it)")
+    failed = False
+    for name in names:
+        spec = DATASETS[name]
+        if args.action == "info":
+            missing = missing_files(spec, root)
+            state = "present" if not missing else f"missing {len(missing)} of {len(spec.files)} files"
+            print(f"  {name:16s} {state:28s} {spec.description}")
+            for relative in spec.files:
+                print(f"      {relative}")
+            continue
+        try:
+            if args.action == "download":
+                download_dataset(name, root, mirror=args.mirror)
+            print(f"  ok  {verify_dataset(name, root)}")
+        except (DownloadError, DatasetNotFoundError, DataFormatError) as error:
+            failed = True
+            print(f"  FAILED {name}: {error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``scaling-book`` (Preface, "How to run the course")."""
+    from helpers.data import DATASETS
+
+    experiments, sweeps = _names()
+    names = sorted(experiments) + sorted(sweeps)
+    parser = argparse.ArgumentParser(prog="scaling-book", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="the experiments and sweeps, and whether their results are committed")
+    for command, text in (("run", "compute an experiment, or train a sweep's missing runs"),
+                          ("status", "how much of an experiment's or sweep's results exist")):
+        sub = commands.add_parser(command, help=text, description=text)
+        sub.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
+        sub.add_argument("--profile", default="full", choices=sorted(PROFILES),
+                         help="full (default) writes the committed results; smoke and workshop write beside them")
+        if command == "run":
+            sub.add_argument("--workers", type=_positive, default=1, help="parallel worker processes for a sweep")
+
+    bench = commands.add_parser("bench", help="benchmarks, printed side by side with the alternative")
+    kinds = bench.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+    fit = kinds.add_parser("fit", help="fit_joint against a loop of scipy L-BFGS-B over the same grid")
+    fit.add_argument("--every", type=_positive, default=1, help="use every K-th start of the grid (default: all)")
+    fit.add_argument("--seed", type=int, default=0, help="seed of the synthetic data's noise")
+    engine = kinds.add_parser("engine", help="the training engine against scikit-learn and a DataLoader loop")
+    engine.add_argument("--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024])
+    engine.add_argument("--seeds", type=_positive, default=8, help="models per width (default 8)")
+    scan = kinds.add_parser("engine-lr", help="the one-epoch validation loss of the engine at several peak rates")
+    scan.add_argument("--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024])
+    scan.add_argument("--rates", type=float, nargs="+", default=[2e-3, 5e-3, 1e-2, 2e-2])
+    scan.add_argument("--seeds", type=_positive, default=8, help="models per cell (default 8)")
+    stacking = kinds.add_parser("stacking", help="K CNNs or transformers stacked with vmap against one by one")
+    stacking.add_argument("--models", type=_positive, default=4, help="models per row (default 4)")
+    stacking.add_argument("--steps", type=_positive, default=10, help="training steps timed (default 10)")
+
+    data = commands.add_parser("data", help="show, verify or download the datasets")
+    data.add_argument("action", choices=("info", "verify", "download"))
+    data.add_argument("names", nargs="*", metavar="NAME",
+                      help=f"datasets (default: all of {', '.join(DATASETS)})")
+    data.add_argument("--mirror", help="base URL to fetch from instead of the canonical hosts")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": _list, "run": _run, "status": _status, "bench": _bench, "data": _data,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``scaling-book`` with ``argv`` (default: the process's arguments); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "bench" and args.benchmark == "engine-lr" and min(args.rates) <= 0:
+        parser.error(f"--rates must be positive, got {args.rates}")
+    if args.command == "data":
+        from helpers.data import DATASETS
+
+        if unknown := [name for name in args.names if name not in DATASETS]:
+            parser.error(f"unknown dataset(s) {unknown}: choose from {', '.join(DATASETS)}")
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

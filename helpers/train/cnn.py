@@ -1,0 +1,43 @@
+"""Training the CIFAR-10 CNN family (:class:`helpers.models.CNN`) with the shared loop (Chapter 3).
+
+Each seed is trained on its own (a stack of one): stacking CNNs with ``torch.func.vmap`` turns their
+convolutions into grouped convolutions, which on a CPU run slower than the same models one after another
+(``scaling-book bench stacking`` measures both). Batches are kept in the channels-last layout, which
+the CPU's convolution kernels prefer. All seeds of a call see the same batches in the same order.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from helpers.data.splits import ImageSplits
+from helpers.models.cnn import CNN, CNN_DEPTH, CNNConfig
+from helpers.results import TrainingRecord
+from helpers.train.loop import ImageTask, default_device, run_records, train_loop
+from helpers.train.recipes import CNN_RECIPE, Recipe
+
+
+def train_cnns(config: CNNConfig, data: ImageSplits, seeds: tuple[int, ...], recipe: Recipe = CNN_RECIPE, *,
+               device: torch.device | None = None, order_seed: int = 0, n_checkpoints: int = 12,
+               ) -> list[TrainingRecord]:
+    """Train one :class:`~helpers.models.CNN` of shape ``config`` per seed, one after another; one record each.
+
+    ``seeds`` set the initialisations (``torch.manual_seed(seed)`` before building the model);
+    ``order_seed`` sets the batch order, the same for every seed.
+    """
+    device = device or default_device()
+    identity = {"family": "cnn", "dataset": "cifar10", "unit": "image", "width": config.width,
+                "depth": CNN_DEPTH, "n_train": data.n_train}
+    records: list[TrainingRecord] = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = CNN(config).to(device, memory_format=torch.channels_last)
+
+        def logits(x: torch.Tensor, model: CNN = model) -> torch.Tensor:  # a stack of one: (1, batch, 10)
+            return model(x.contiguous(memory_format=torch.channels_last)).unsqueeze(0)
+
+        task = ImageTask(logits, data, 1, recipe, device, order_seed=order_seed, eval_chunk=500)
+        outcome = train_loop(model, task, recipe, recipe.steps_for(data.n_train), n_checkpoints)
+        records += run_records(outcome, (seed,), recipe, config, identity=identity, models_in_stack=1,
+                               device=device)
+    return records
