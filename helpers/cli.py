@@ -181,7 +181,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``scaling-book`` with ``argv`` (default: the process's arguments); return the exit status."""
+    """Run ``scaling-book`` with ``argv`` (default: the process's arguments); return the exit status.
+    (Preface, "How the code is organised")"""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "bench" and args.benchmark == "engine-lr" and min(args.rates) <= 0:

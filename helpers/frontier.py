@@ -19,7 +19,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Frontier:
-    """The compute-efficient frontier: for each budget, the best loss and the model size that reached it."""
+    """The compute-efficient frontier: for each budget, the best loss and the model size that reached it.
+    (Chapter 3, notebook 03c)"""
 
     flops: np.ndarray
     loss: np.ndarray
@@ -27,7 +28,8 @@ class Frontier:
 
 
 def compute_frontier(rows: Sequence[dict[str, Any]], n_budgets: int = 40) -> Frontier:
-    """Lower envelope of all runs' learning curves, on ``n_budgets`` log-spaced compute budgets."""
+    """Lower envelope of all runs' learning curves, on ``n_budgets`` log-spaced compute budgets.
+    (Chapter 3, notebook 03c)"""
     points = [(point["flops"], point["test_loss"], row["n_params"]) for row in rows for point in row["curve"]]
     flops, loss, n_params = (np.array(column, dtype=float) for column in zip(*points))
     budgets = np.geomspace(flops.min(), flops.max(), n_budgets)
@@ -42,7 +44,7 @@ def compute_frontier(rows: Sequence[dict[str, Any]], n_budgets: int = 40) -> Fro
 
 def loss_at_flops(row: dict[str, Any], budget: float) -> float | None:
     """The run's test loss after ``budget`` FLOPs, interpolated linearly in (log FLOPs, log loss) between
-    checkpoints; ``None`` when the budget lies outside the run's curve."""
+    checkpoints; ``None`` when the budget lies outside the run's curve (Chapter 3, notebook 03c)."""
     flops = np.array([point["flops"] for point in row["curve"]], dtype=float)
     loss = np.array([point["test_loss"] for point in row["curve"]], dtype=float)
     if not flops[0] <= budget <= flops[-1]:
@@ -52,7 +54,8 @@ def loss_at_flops(row: dict[str, Any], budget: float) -> float | None:
 
 @dataclass(frozen=True)
 class IsoFlopCurve:
-    """Loss against model size at one compute budget, and the parabola fitted in ``log N``."""
+    """Loss against model size at one compute budget, and the parabola fitted in ``log N``.
+    (Chapter 3, notebook 03c)"""
 
     budget: float
     n_params: np.ndarray
@@ -69,6 +72,7 @@ def isoflop_curve(rows: Sequence[dict[str, Any]], budget: float) -> IsoFlopCurve
 
     Raises ``ValueError`` if fewer than three model sizes reach the budget, or if the parabola opens
     downwards (the budget does not bracket a minimum).
+    (Chapter 3, notebook 03c)
     """
     by_size: dict[int, list[float]] = {}
     for row in rows:

@@ -17,6 +17,7 @@ def lookup(registry: Mapping[str, T], name: str, kind: str, hint: str = "") -> T
 
     >>> lookup({"smoke": 1}, "smoke", "profile")
     1
+    (Preface, "How the code is organised")
     """
     try:
         return registry[name]

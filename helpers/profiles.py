@@ -76,10 +76,10 @@ PROFILES: dict[str, Profile] = {
 
 
 def get_profile(name: str) -> Profile:
-    """Return the profile called ``name``; raise ``ValueError`` naming the choices otherwise."""
+    """Return the profile called ``name``; raise ``ValueError`` naming the choices otherwise (Preface, "Profiles")."""
     return lookup(PROFILES, name, "profile", f" (for example `export {PROFILE_ENV}=workshop`)")
 
 
 def current_profile() -> Profile:
-    """The profile named by ``$SCALING_BOOK_PROFILE`` (``workshop`` when it is unset)."""
+    """The profile named by ``$SCALING_BOOK_PROFILE`` (``workshop`` when it is unset) (Preface, "Profiles")."""
     return get_profile(os.environ.get(PROFILE_ENV, DEFAULT_PROFILE).strip().lower())

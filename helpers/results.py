@@ -33,7 +33,7 @@ COMMAND = "scaling-book"
 
 
 class CurvePoint(TypedDict):
-    """A checkpoint of a run's learning curve."""
+    """A checkpoint of a run's learning curve (Preface, "Profiles", for results files; Chapter 3, for sweep records)."""
 
     step: int  # optimizer steps taken
     units_seen: int  # training units (images, or tokens) processed: step x units_per_step
@@ -100,24 +100,28 @@ class ExperimentResults(TypedDict):
 
 
 class MissingResultsError(FileNotFoundError):
-    """A results file the notebook needs has not been produced yet."""
+    """A results file the notebook needs has not been produced yet.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
 
 
 def results_dir() -> Path:
-    """``$SCALING_BOOK_RESULTS``, else the repository's ``results/`` folder."""
+    """``$SCALING_BOOK_RESULTS``, else the repository's ``results/`` folder.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     configured = os.environ.get(RESULTS_ENV)
     return Path(configured) if configured else Path(__file__).resolve().parents[1] / "results"
 
 
 def regenerate_command(name: str, profile: str = "full") -> str:
-    """The shell command that (re)computes the results of experiment or sweep ``name``."""
+    """The shell command that (re)computes the results of experiment or sweep ``name``.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     return f"{COMMAND} run {name} --profile {profile}"
 
 
 # --- experiments: one JSON table, written atomically ---------------------------------------------------
 
 def write_json_atomic(path: Path, payload: Any) -> Path:
-    """Write ``payload`` as indented JSON to ``path`` so that readers never see a partial file."""
+    """Write ``payload`` as indented JSON to ``path`` so that readers never see a partial file.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -135,7 +139,8 @@ def write_json_atomic(path: Path, payload: Any) -> Path:
 
 
 def read_results(name: str) -> ExperimentResults:
-    """Load ``results/<name>.json``; raise :class:`MissingResultsError` with the command if absent."""
+    """Load ``results/<name>.json``; raise :class:`MissingResultsError` with the command if absent.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     path = results_dir() / f"{name}.json"
     if not path.is_file():
         raise MissingResultsError(
@@ -149,7 +154,8 @@ def read_results(name: str) -> ExperimentResults:
 
 def read_rows(path: Path) -> list[RunRecord]:
     """All complete rows of a sweep's results file. A line that is not valid JSON (a write cut short by
-    a crash) is reported with a warning and ignored."""
+    a crash) is reported with a warning and ignored.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     if not path.exists():
         return []
     rows = []
@@ -165,7 +171,8 @@ def read_rows(path: Path) -> list[RunRecord]:
 
 
 def repair_tail(path: Path) -> None:
-    """Cut a partial last line (no final newline) so that new rows start on a line of their own."""
+    """Cut a partial last line (no final newline) so that new rows start on a line of their own.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     if not path.exists() or path.stat().st_size == 0:
         return
     data = path.read_bytes()
@@ -179,7 +186,8 @@ def repair_tail(path: Path) -> None:
 
 
 def append_rows(path: Path, rows: Sequence[RunRecord]) -> None:
-    """Append rows as JSON lines with a single ``write``, then ``fsync``."""
+    """Append rows as JSON lines with a single ``write``, then ``fsync``.
+    (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = b"".join(json.dumps(row, sort_keys=True).encode() + b"\n" for row in rows)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -129,3 +129,15 @@ def test_every_module_imports_on_its_own():
 @pytest.mark.parametrize("name", ["helpers.train", "helpers.sweep", "helpers.models"])
 def test_packages_document_their_modules(name):
     assert ast.get_docstring(ast.parse(MODULES[name].read_text())), f"{name} has no docstring"
+
+
+def test_every_public_helper_names_the_chapter_that_explains_it():
+    """d2l's habit: a reader who meets a helper in a notebook can find where the book explains it."""
+    unnamed = []
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                doc = ast.get_docstring(node) or ""
+                if not any(place in doc for place in ("Chapter", "Preface", "Appendix")):
+                    unnamed.append(f"{name}.{node.name}")
+    assert not unnamed, "docstrings that name no chapter: " + ", ".join(unnamed)

@@ -43,7 +43,8 @@ ENGINE_GOAL_SMALL, ENGINE_GOAL_LARGE = 0.60, 0.70
 
 
 def matmul_flops_per_second(size: int = 2048, repeats: int = 10) -> float:
-    """float32 FLOP/s of ``torch.mm`` on two ``size x size`` matrices (best of ``repeats``)."""
+    """float32 FLOP/s of ``torch.mm`` on two ``size x size`` matrices (best of ``repeats``).
+    (Chapter 3: the engine benchmark)"""
     a, b = torch.randn(size, size), torch.randn(size, size)
     torch.mm(a, b)
     best = float("inf")
@@ -57,7 +58,8 @@ def matmul_flops_per_second(size: int = 2048, repeats: int = 10) -> float:
 def step_products(width: int, seeds: int, batch: int = 128) -> Callable[[], None]:
     """The matrix products of one training step of the engine's stack of two-hidden-layer MLPs, at their
     real shapes, on random data: the forward products, the weight gradients, and the input gradients of
-    layers 2 and 3 (none for the images). Their FLOPs are ``seeds * batch * MLPConfig(width, 2).train_flops_per_unit``."""
+    layers 2 and 3 (none for the images). Their FLOPs are ``seeds * batch * MLPConfig(width, 2).train_flops_per_unit``.
+    (Chapter 3: the engine benchmark)"""
     x = torch.randn(batch, 784)
     first_weight, first_bias = torch.randn(784, seeds * width), torch.randn(seeds * width)
     hidden = torch.randn(seeds, batch, width)
@@ -80,7 +82,8 @@ def adamw_update(width: int, seeds: int) -> Callable[[], None]:
     engine's optimizer (:func:`helpers.train.loop.adamw_optimizer`), on random gradients. Each of its
     ``P = seeds * MLPConfig(width, 2).n_params`` parameters is read with its gradient and two moments and
     written back: about ``28 P`` bytes of memory traffic per step, against about ``6 P`` FLOPs of matrix
-    products per example, so the update's share of a step shrinks only as the batch grows."""
+    products per example, so the update's share of a step shrinks only as the batch grows.
+    (Chapter 3: the engine benchmark)"""
     model = MLP(MLPConfig(width, 2), n_models=seeds)
     for parameter in model.parameters():
         parameter.grad = torch.randn_like(parameter)
@@ -93,7 +96,7 @@ def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: 
     timed alone (best of ``repeats``). An engine that computes these products at these shapes and updates
     with PyTorch's fused AdamW cannot run faster; everything between its rate and this one is its own
     overhead (autograd, element-wise work, data). The gap between this and the big ``torch.mm`` rate is
-    what small matrices and the optimizer's memory traffic cost on this machine."""
+    what small matrices and the optimizer's memory traffic cost on this machine (Chapter 3: the engine benchmark)."""
     products, update = step_products(width, seeds, batch), adamw_update(width, seeds)
     products(), update()
     best = float("inf")
@@ -118,7 +121,8 @@ never more than 13% above the best rate's at any width, the smallest such margin
 
 
 def one_epoch_recipe(learning_rate: float = ONE_EPOCH_LEARNING_RATE) -> Recipe:
-    """The MLP recipe shortened to exactly one epoch, with a 10-step warm-up and the given peak rate."""
+    """The MLP recipe shortened to exactly one epoch, with a 10-step warm-up and the given peak rate.
+    (Chapter 3: the engine benchmark)"""
     return dataclasses.replace(MLP_RECIPE, learning_rate=learning_rate, epochs=1.0, min_steps=1,
                                max_steps=10**9, warmup_steps=10)
 
@@ -126,7 +130,8 @@ def one_epoch_recipe(learning_rate: float = ONE_EPOCH_LEARNING_RATE) -> Recipe:
 def run_learning_rate_scan(widths: tuple[int, ...] = (16, 64, 256, 1024),
                            rates: tuple[float, ...] = (2e-3, 5e-3, 1e-2, 2e-2), seeds: int = 8) -> float:
     """Print the mean validation loss of ``seeds`` engine-trained MLPs for each width and peak rate of
-    :func:`one_epoch_recipe`, and return the rate with the smallest :func:`worst_excess_over_best`."""
+    :func:`one_epoch_recipe`, and return the rate with the smallest :func:`worst_excess_over_best`.
+    (Chapter 3: the engine benchmark)"""
     data = mnist_splits(55_000, n_val=5_000)
     print(f"mean validation loss (nats) after one epoch, {seeds} models each\n{'width':>6}"
           + "".join(f"{rate:>10.0e}" for rate in rates))
@@ -146,12 +151,13 @@ def run_learning_rate_scan(widths: tuple[int, ...] = (16, 64, 256, 1024),
 
 def worst_excess_over_best(losses: np.ndarray) -> np.ndarray:
     """For a table ``losses[width, rate]``, each rate's largest relative excess over the best rate of a
-    width: ``max_w (losses[w, r] / min_r' losses[w, r']) - 1``, shape ``(n_rates,)``."""
+    width: ``max_w (losses[w, r] / min_r' losses[w, r']) - 1``, shape ``(n_rates,)``.
+    (Chapter 3: the engine benchmark)"""
     return (losses / losses.min(axis=1, keepdims=True)).max(axis=0) - 1
 
 
 def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
-    """Seconds to train the stack for one epoch, and the mean test loss."""
+    """Seconds to train the stack for one epoch, and the mean test loss (Chapter 3: the engine benchmark)."""
     one_epoch = one_epoch_recipe()
     warm_up = dataclasses.replace(one_epoch, min_steps=5, max_steps=5)  # first-call costs are not training
     train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), warm_up, device=torch.device("cpu"), n_checkpoints=1)
@@ -163,6 +169,8 @@ def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float
 
 
 def time_sklearn(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+    """Seconds for scikit-learn's MLPClassifier to train ``seeds`` models for one epoch, one after another, and
+    their mean test loss (Chapter 3: the engine benchmark)."""
     train, test = _float_features(data)
     losses, began = [], time.perf_counter()
     with warnings.catch_warnings():
@@ -175,6 +183,8 @@ def time_sklearn(width: int, seeds: int, data: ImageSplits) -> tuple[float, floa
 
 
 def time_dataloader(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+    """Seconds for a plain PyTorch loop over a DataLoader to train ``seeds`` models for one epoch, one after
+    another, and their mean test loss (Chapter 3: the engine benchmark)."""
     train, test = (torch.from_numpy(x) for x in _float_features(data))
     losses, began = [], time.perf_counter()
     for seed in range(seeds):
@@ -192,7 +202,7 @@ def time_dataloader(width: int, seeds: int, data: ImageSplits) -> tuple[float, f
 
 
 def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: int = 8) -> None:
-    """Print the comparison table described in the module docstring."""
+    """Print the comparison table described in the module docstring (Chapter 3: the engine benchmark)."""
     data = mnist_splits(55_000, n_val=5_000)
     peak = matmul_flops_per_second()
     print(f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {data.n_train:,} MNIST images, "

@@ -24,7 +24,8 @@ OBJECTIVE_GOAL = 1e-6
 
 
 def run_fit_benchmark(every: int = 1, seed: int = 0) -> dict[str, float]:
-    """Time both methods on an IsoFLOP design of 10 budgets x 25 sizes; print and return the numbers."""
+    """Time both methods on an IsoFLOP design of 10 budgets x 25 sizes; print and return the numbers.
+    (Chapter 2, notebook 02c: the fit benchmark)"""
     N, D = isoflop_design(np.geomspace(6e18, 3e21, 10), 25)
     L = sample_losses(HOFFMANN_2022, N, D, noise=0.01, seed=seed)
     starts = hoffmann_grid()[::every]

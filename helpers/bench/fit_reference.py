@@ -14,6 +14,7 @@ def fit_joint_reference(
     """Minimise the same Huber objective from each start, one ``scipy.optimize.minimize`` call at a time.
 
     Returns the best parameters ``(a, b, e, alpha, beta)`` and objective.
+    (Chapter 2, notebook 02c: the fit benchmark)
     """
     log_N, log_D, log_L = np.log(N), np.log(D), np.log(L)
 

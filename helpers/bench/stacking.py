@@ -37,7 +37,8 @@ def _seconds_per_step(step: Callable[[], None], steps: int) -> float:
 
 def time_stacked_and_sequential(make: Callable[[], nn.Module], inputs: torch.Tensor, targets: torch.Tensor,
                                 n_models: int, steps: int) -> tuple[float, float]:
-    """Seconds per training step for ``n_models`` models made by ``make``: (vmap-stacked, one by one)."""
+    """Seconds per training step for ``n_models`` models made by ``make``: (vmap-stacked, one by one).
+    (Chapter 3: the stacking benchmark)"""
     members = [make() for _ in range(n_models)]
     stacked, _ = stack_module_state(members)
     names = list(stacked)
@@ -73,7 +74,7 @@ def time_stacked_and_sequential(make: Callable[[], nn.Module], inputs: torch.Ten
 
 
 def run_stacking_benchmark(n_models: int = 4, steps: int = 10) -> None:
-    """Print the table described in the module docstring."""
+    """Print the table described in the module docstring (Chapter 3: the stacking benchmark)."""
     torch.manual_seed(0)
     images, labels = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
     tokens = torch.randint(0, 65, (32, 65))

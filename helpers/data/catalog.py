@@ -30,6 +30,7 @@ class RemoteFile:
         target: where the download is saved, relative to the data root.
         members: for an archive, the member names to extract (paths relative to the data root);
             empty for a plain file. The archive is deleted once they are extracted.
+    (Preface, "How to use it": the datasets)
     """
 
     url: str
@@ -44,7 +45,7 @@ class RemoteFile:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset: the files that make it present, and how to fetch them."""
+    """A dataset: the files that make it present, and how to fetch them (Preface, "How to use it": the datasets)."""
 
     name: str
     description: str
@@ -109,7 +110,8 @@ SPLITS = ("train", "test")
 
 
 def data_root() -> Path:
-    """The folder that holds every dataset: ``$SCALING_BOOK_DATA``, else the user's cache."""
+    """The folder that holds every dataset: ``$SCALING_BOOK_DATA``, else the user's cache.
+    (Preface, "How to use it": the datasets)"""
     configured = os.environ.get(DATA_ENV)
     if configured:
         return Path(configured).expanduser()
@@ -118,10 +120,12 @@ def data_root() -> Path:
 
 
 def get_spec(name: str) -> DatasetSpec:
-    """Return the dataset called ``name``; raise ``ValueError`` naming the choices otherwise."""
+    """Return the dataset called ``name``; raise ``ValueError`` naming the choices otherwise.
+    (Preface, "How to use it": the datasets)"""
     return lookup(DATASETS, name, "dataset")
 
 
 def missing_files(spec: DatasetSpec, root: Path) -> list[str]:
-    """The files of ``spec`` that are not under ``root`` (relative paths)."""
+    """The files of ``spec`` that are not under ``root`` (relative paths).
+    (Preface, "How to use it": the datasets)"""
     return [rel for rel in spec.files if not (root / rel).is_file()]

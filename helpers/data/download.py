@@ -29,19 +29,23 @@ USER_AGENT = "scaling-book-helpers/1.0"
 
 
 class DownloadError(RuntimeError):
-    """A file could not be fetched (network failure, HTTP error, or bytes that failed their check)."""
+    """A file could not be fetched (network failure, HTTP error, or bytes that failed their check).
+    (Preface, "How to use it": the datasets)"""
 
 
 class ChecksumError(DownloadError):
-    """A downloaded file's checksum differs from the published one; the file has been removed."""
+    """A downloaded file's checksum differs from the published one; the file has been removed.
+    (Preface, "How to use it": the datasets)"""
 
 
 class UnsafeArchiveError(ValueError):
-    """An archive holds a member that could be written outside its folder, or one that is a link."""
+    """An archive holds a member that could be written outside its folder, or one that is a link.
+    (Preface, "How to use it": the datasets)"""
 
 
 def file_digest(path: Path, algorithm: str) -> str:
-    """Hex digest of a file's bytes with ``algorithm`` (``"md5"``, ``"sha256"``)."""
+    """Hex digest of a file's bytes with ``algorithm`` (``"md5"``, ``"sha256"``).
+    (Preface, "How to use it": the datasets)"""
     digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -50,7 +54,8 @@ def file_digest(path: Path, algorithm: str) -> str:
 
 
 def check_checksum(path: Path, checksum: str) -> None:
-    """Raise :class:`ChecksumError` unless ``path`` matches ``checksum`` (``"algo:hex"``)."""
+    """Raise :class:`ChecksumError` unless ``path`` matches ``checksum`` (``"algo:hex"``).
+    (Preface, "How to use it": the datasets)"""
     algorithm, _, expected = checksum.partition(":")
     if algorithm not in ("md5", "sha1", "sha256") or not expected:
         raise ValueError(f"checksum {checksum!r} must look like 'md5:<hex>' or 'sha256:<hex>'")
@@ -107,6 +112,7 @@ def download_file(
     A transfer cut short is retried up to ``retries`` times, resuming where it stopped when the server
     honours ``Range``. On success the file appears at ``destination`` complete; on any failure nothing
     is left behind (not even the temporary ``.part`` file) and :class:`DownloadError` says why.
+    (Preface, "How to use it": the datasets)
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     part = destination.with_name(f"{destination.name}.{os.getpid()}.part")
@@ -142,6 +148,7 @@ def extract_members(archive: Path, root: Path, expected: tuple[str, ...]) -> lis
     or a link raises :class:`UnsafeArchiveError`. Members not in ``expected`` are skipped. Each file
     is written atomically (temporary name, then rename). Raises :class:`DownloadError` if an expected
     member is missing.
+    (Preface, "How to use it": the datasets)
     """
     wanted = set(expected)
     with tarfile.open(archive, "r:*") as tar:

@@ -19,7 +19,7 @@ N_CLASSES = 10
 
 
 class DataFormatError(ValueError):
-    """A data file does not have the layout its format promises."""
+    """A data file does not have the layout its format promises (Preface, "How to use it": the datasets)."""
 
 
 def _refetch_hint(path: Path | str) -> str:
@@ -31,6 +31,7 @@ def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
 
     Layout: two zero bytes, a type byte (0x08 for uint8), the number of dimensions ``k``, then ``k``
     big-endian uint32 sizes, then ``prod(sizes)`` payload bytes in row-major order.
+    (Preface, "How to use it": the datasets)
     """
     if len(raw) < 4:
         raise DataFormatError(f"{source}: {len(raw)} bytes is too short for an IDX header")
@@ -58,7 +59,7 @@ def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
 
 
 def read_idx_gz(path: Path) -> np.ndarray:
-    """Read a gzip-compressed IDX file (``*-ubyte.gz``)."""
+    """Read a gzip-compressed IDX file (``*-ubyte.gz``) (Preface, "How to use it": the datasets)."""
     try:
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError) as err:
@@ -74,7 +75,8 @@ def check_images_and_labels(
     expected_count: int | None,
     source: str,
 ) -> None:
-    """Check that images and labels agree in count, have the expected shapes, and labels are 0..9."""
+    """Check that images and labels agree in count, have the expected shapes, and labels are 0..9.
+    (Preface, "How to use it": the datasets)"""
     if images.shape[1:] != image_shape:
         raise DataFormatError(f"{source}: images have shape {images.shape[1:]}, expected {image_shape}")
     if labels.ndim != 1:
@@ -96,6 +98,7 @@ def parse_cifar_records(raw: bytes, *, source: str = "<bytes>") -> tuple[np.ndar
 
     Each record is 3,073 bytes: a label byte, then a 32x32 image as three 1,024-byte colour planes
     (R, G, B), each row-major. Returns images as uint8 ``(n, 32, 32, 3)`` and labels as int64 ``(n,)``.
+    (Preface, "How to use it": the datasets)
     """
     if len(raw) % CIFAR_RECORD_BYTES:
         raise DataFormatError(
@@ -111,7 +114,7 @@ def parse_cifar_records(raw: bytes, *, source: str = "<bytes>") -> tuple[np.ndar
 
 
 def read_utf8_text(path: Path) -> str:
-    """Read a UTF-8 text file, refusing one that is empty or not UTF-8."""
+    """Read a UTF-8 text file, refusing one that is empty or not UTF-8 (Preface, "How to use it": the datasets)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:

@@ -45,7 +45,7 @@ _CIFAR_SPLIT_FILES = {
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """A dataset is not on disk and could not (or may not) be downloaded."""
+    """A dataset is not on disk and could not (or may not) be downloaded (Preface, "How to use it": the datasets)."""
 
 
 def _resolve_root(root: Path | str | None) -> Path:
@@ -63,6 +63,7 @@ def download_dataset(
 
     ``mirror``, if given, replaces the host and folder of every canonical URL (the file name is
     kept): a local copy of the files, or the test server of ``tests/test_download.py``.
+    (Preface, "How to use it": the datasets)
     """
     spec = get_spec(name)
     root = _resolve_root(root)
@@ -86,7 +87,8 @@ def download_dataset(
 
 
 def ensure_dataset(name: str, root: Path | str | None = None, *, download: bool = True) -> Path:
-    """Return the data root once every file of ``name`` is there, downloading missing ones if allowed."""
+    """Return the data root once every file of ``name`` is there, downloading missing ones if allowed.
+    (Preface, "How to use it": the datasets)"""
     spec = get_spec(name)
     root = _resolve_root(root)
     missing = missing_files(spec, root)
@@ -123,6 +125,7 @@ def load_dataset(
     Returns:
         uint8 images, ``(n, 28, 28)`` for MNIST and ``(n, 32, 32, 3)`` for CIFAR-10, and int64
         labels ``(n,)`` in ``0..9``.
+    (Preface, "How to use it": the datasets)
     """
     _check_split(name, split)
     root = ensure_dataset(name, root, download=download)
@@ -149,7 +152,7 @@ def load_dataset(
 
 
 def load_text(name: str, *, root: Path | str | None = None, download: bool = True) -> str:
-    """Load a text corpus (``"tinyshakespeare"``) as one ``str``."""
+    """Load a text corpus (``"tinyshakespeare"``) as one ``str`` (Preface, "How to use it": the datasets)."""
     if name not in TEXT_DATASETS:
         raise ValueError(f"unknown text corpus {name!r}: choose one of {', '.join(TEXT_DATASETS)}")
     root = ensure_dataset(name, root, download=download)
@@ -161,6 +164,7 @@ def verify_dataset(name: str, root: Path | str | None = None) -> str:
 
     Raises :class:`DatasetNotFoundError` when files are missing and
     :class:`helpers.data.formats.DataFormatError` when one is malformed.
+    (Preface, "How to use it": the datasets)
     """
     spec: DatasetSpec = get_spec(name)
     if name in TEXT_DATASETS:

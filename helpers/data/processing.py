@@ -27,7 +27,8 @@ PROCESSINGS = ("none", "shift2", "pca50")
 
 def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generator, side: int = 28) -> torch.Tensor:
     """Shift each flattened ``side x side`` uint8 image by its own random offset in
-    ``[-max_shift, max_shift]`` along both axes, filling with zeros: ``(batch, side*side)`` in and out."""
+    ``[-max_shift, max_shift]`` along both axes, filling with zeros: ``(batch, side*side)`` in and out.
+    (Chapter 3, notebook 03d)"""
     batch = images.shape[0]
     padded = torch.nn.functional.pad(images.view(batch, side, side), (max_shift,) * 4)  # (batch, side+2s, side+2s)
     offsets = torch.randint(0, 2 * max_shift + 1, (2, batch), generator=generator)
@@ -39,7 +40,8 @@ def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generat
 
 def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
     """Project standardised pixels onto the top ``components`` principal directions of the training
-    subset; the features are scaled by the training projections' overall standard deviation."""
+    subset; the features are scaled by the training projections' overall standard deviation.
+    (Chapter 3, notebook 03d)"""
     if not 0 < components <= data.train_x.shape[1]:
         raise ValueError(f"components must lie in 1..{data.train_x.shape[1]}, got {components}")
 
@@ -63,7 +65,7 @@ def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
 def apply_processing(name: str, data: ImageSplits) -> tuple[ImageSplits, int]:
     """The splits to train on and the augmentation shift for processing ``name`` (one of
     :data:`PROCESSINGS`): ``"shift2"`` shifts training batches by up to 2 pixels, ``"pca50"`` keeps 50
-    principal components."""
+    principal components (Chapter 3, notebook 03d)."""
     if name not in PROCESSINGS:
         raise ValueError(f"unknown processing {name!r}: choose one of {', '.join(PROCESSINGS)}")
     if name == "pca50":

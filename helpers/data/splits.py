@@ -156,7 +156,7 @@ class TextSplits:
 
 
 def encode(text: str, vocabulary: str) -> torch.Tensor:
-    """Character ids of ``text`` under ``vocabulary``; an unknown character is an error that names it."""
+    """Character ids of ``text`` under ``vocabulary``; an unknown character is an error that names it (Chapter 3)."""
     index = {char: i for i, char in enumerate(vocabulary)}
     unknown = sorted(set(text) - set(index))
     if unknown:
@@ -185,7 +185,8 @@ def shakespeare_splits(n_train: int | None = None, *, n_val: int | None = None, 
 
 
 def windows(tokens: torch.Tensor, context: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Non-overlapping ``(inputs, targets)`` windows ``(n, context)``; targets are inputs shifted by one."""
+    """Non-overlapping ``(inputs, targets)`` windows ``(n, context)``; targets are inputs shifted by one.
+    (Chapter 3)"""
     n = (len(tokens) - 1) // context
     if n < 1:
         raise ValueError(f"{len(tokens)} tokens make no window of {context} + 1; use at least {context + 1}")

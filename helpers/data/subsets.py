@@ -20,7 +20,8 @@ import numpy as np
 
 
 def stratified_order(labels: np.ndarray, seed: int) -> np.ndarray:
-    """A seeded permutation of ``range(len(labels))`` whose every prefix is class-balanced."""
+    """A seeded permutation of ``range(len(labels))`` whose every prefix is class-balanced.
+    (Chapter 1, notebook 01: nested subsets)"""
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0:
         raise ValueError(f"labels must be a non-empty 1-D array, got shape {labels.shape}")
@@ -39,6 +40,7 @@ def nested_subsets(labels: np.ndarray, sizes: Sequence[int], seed: int) -> list[
     ``nested_subsets(labels, [n, 2 * n], seed)[0]`` is contained in the second subset, and each
     subset holds ``round(n * p_c)`` examples of class ``c`` to within one, where ``p_c`` is the class's
     share of ``labels``.
+    (Chapter 1, notebook 01: nested subsets)
     """
     sizes = [int(n) for n in sizes]
     if bad := [n for n in sizes if not 0 < n <= len(labels)]:
@@ -53,6 +55,7 @@ def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Grey images ``(n, h, w)`` give arrays of length 1; colour images ``(n, h, w, 3)`` of length 3.
     Exact and cheap: computed from each channel's histogram of the 256 byte values,
     ``mean = sum_v count(v) * v / total`` and ``var = sum_v count(v) * (v - mean)**2 / total``.
+    (Chapter 1, notebook 01: nested subsets)
     """
     if images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 (as loaded), got {images.dtype}")

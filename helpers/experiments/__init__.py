@@ -23,7 +23,7 @@ from helpers.results import ExperimentResults, read_results, regenerate_command,
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named computation from a profile to a JSON-ready results table."""
+    """A named computation from a profile to a JSON-ready results table (Preface, "Profiles")."""
 
     name: str
     description: str
@@ -48,12 +48,13 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 
 def get_experiment(name: str) -> Experiment:
-    """Return the experiment called ``name``; raise ``ValueError`` listing the choices otherwise."""
+    """Return the experiment called ``name``; raise ``ValueError`` listing the choices otherwise.
+    (Preface, "Profiles")"""
     return lookup(EXPERIMENTS, name, "experiment")
 
 
 def compute_results(name: str, profile: Profile) -> ExperimentResults:
-    """Run experiment ``name`` under ``profile`` and wrap its table with how it was made."""
+    """Run experiment ``name`` under ``profile`` and wrap its table with how it was made (Preface, "Profiles")."""
     experiment = get_experiment(name)
     return {
         "experiment": name,
@@ -81,11 +82,13 @@ def experiment_results(name: str, profile: Profile) -> ExperimentResults:
 
 
 def results_file(name: str, profile: Profile) -> Path:
-    """``results/<name>.json`` for the committed profile, ``results/<name>.<profile>.json`` otherwise."""
+    """``results/<name>.json`` for the committed profile, ``results/<name>.<profile>.json`` otherwise.
+    (Preface, "Profiles")"""
     suffix = "" if profile.uses_committed_results else f".{profile.name}"
     return results_dir() / f"{name}{suffix}.json"
 
 
 def save_results(name: str, profile: Profile) -> Path:
-    """Compute experiment ``name`` under ``profile`` and write its :func:`results_file` atomically."""
+    """Compute experiment ``name`` under ``profile`` and write its :func:`results_file` atomically.
+    (Preface, "Profiles")"""
     return write_json_atomic(results_file(name, profile), compute_results(name, profile))

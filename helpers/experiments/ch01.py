@@ -19,6 +19,7 @@ def knn_learning_curve(profile: Profile, seed: int = 0) -> dict[str, Any]:
 
     Sizes double from ``largest / 64`` to ``largest`` (seven points, six doublings); the book fits
     the first six and checks the prediction at the seventh.
+    (Chapter 1, notebook 01)
     """
     largest = profile.select(smoke=8_000, workshop=30_000, full=MNIST_TRAIN)
     sizes = [largest // 2**k for k in range(6, -1, -1)]

@@ -25,6 +25,7 @@ def classifier_recipes(profile: Profile, seed: int) -> dict[str, Callable[[], Cl
     * Random forest: 200 trees (50 in ``smoke``), unlimited depth, ``sqrt(784)`` features per split.
     * MLP: one hidden layer of 256 ReLU units, Adam (learning rate 1e-3), batches of 128, up to
       100 epochs (30 in ``smoke``, 60 in ``workshop``), stopping early when the training loss stalls.
+    (Chapter 2, notebook 02b)
     """
     trees = profile.select(smoke=50, workshop=200, full=200)
     epochs = profile.select(smoke=30, workshop=60, full=100)
@@ -37,7 +38,8 @@ def classifier_recipes(profile: Profile, seed: int) -> dict[str, Callable[[], Cl
 
 
 def classifier_scaling(profile: Profile, seed: int = 0) -> dict[str, Any]:
-    """Test error and fit time of each classifier on nested MNIST subsets of doubling size."""
+    """Test error and fit time of each classifier on nested MNIST subsets of doubling size.
+    (Chapter 2, notebook 02b)"""
     sizes = profile.select(
         smoke=[250, 500, 1000, 2000],
         workshop=[250, 500, 1000, 2000, 4000, 8000],

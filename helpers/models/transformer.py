@@ -70,6 +70,7 @@ class TransformerConfig:
 
 
 class CausalSelfAttention(nn.Module):
+    """Causal multi-head self-attention with explicit matrix products (Chapter 3)."""
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         self.n_heads = config.n_heads
@@ -90,6 +91,7 @@ class CausalSelfAttention(nn.Module):
 
 
 class Block(nn.Module):
+    """A pre-LayerNorm transformer block: attention, then a GELU MLP of 4x width (Chapter 3)."""
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         d = config.d_model

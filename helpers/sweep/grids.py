@@ -147,5 +147,5 @@ SWEEPS: dict[str, Sweep] = {
 
 
 def get_sweep(name: str) -> Sweep:
-    """The sweep called ``name``; a ``ValueError`` listing the sweeps otherwise."""
+    """The sweep called ``name``; a ``ValueError`` listing the sweeps otherwise (Chapter 3)."""
     return lookup(SWEEPS, name, "sweep")

@@ -32,13 +32,14 @@ from helpers.train.families import FAMILIES, Job
 
 
 def results_path(name: str, profile: Profile) -> Path:
-    """``results/<name>.jsonl`` for the committed profile, ``results/<name>.<profile>.jsonl`` otherwise."""
+    """``results/<name>.jsonl`` for the committed profile, ``results/<name>.<profile>.jsonl`` otherwise.
+    (Chapter 3)"""
     suffix = "" if profile.uses_committed_results else f".{profile.name}"
     return results_dir() / f"{name}{suffix}.jsonl"
 
 
 def group_into_jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
-    """Group runs that differ only in seed: each group is one job. Longest jobs first."""
+    """Group runs that differ only in seed: each group is one job. Longest jobs first (Chapter 3)."""
     groups: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
         shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale, spec.processing)
@@ -47,7 +48,7 @@ def group_into_jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
 
 
 def train_job(specs: list[RunSpec], threads: int, n_test: int | None) -> list[RunRecord]:
-    """Train one job (runs differing only in seed) with ``threads`` CPU threads; one record per run."""
+    """Train one job (runs differing only in seed) with ``threads`` CPU threads; one record per run (Chapter 3)."""
     torch.set_num_threads(threads)
     first = specs[0]
     family = FAMILIES[first.family]
@@ -62,7 +63,7 @@ def _train_task(arguments: tuple[list[RunSpec], int, int | None]) -> list[RunRec
 
 
 def pending_runs(name: str, profile: Profile) -> list[RunSpec]:
-    """The runs of the sweep that are not yet in its results file."""
+    """The runs of the sweep that are not yet in its results file (Chapter 3)."""
     done = {row["key"] for row in read_rows(results_path(name, profile))}
     return [spec for spec in get_sweep(name).runs(profile) if spec.key not in done]
 

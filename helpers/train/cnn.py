@@ -13,7 +13,7 @@ import torch
 from helpers.data.splits import ImageSplits
 from helpers.models.cnn import CNN, CNN_DEPTH, CNNConfig
 from helpers.results import TrainingRecord
-from helpers.train.loop import ImageTask, default_device, run_records, train_loop
+from helpers.train.loop import ImageTask, default_device, train_one_at_a_time
 from helpers.train.recipes import CNN_RECIPE, Recipe
 
 
@@ -24,20 +24,19 @@ def train_cnns(config: CNNConfig, data: ImageSplits, seeds: tuple[int, ...], rec
 
     ``seeds`` set the initialisations (``torch.manual_seed(seed)`` before building the model);
     ``order_seed`` sets the batch order, the same for every seed.
+    (Chapter 3)
     """
     device = device or default_device()
     identity = {"family": "cnn", "dataset": "cifar10", "unit": "image", "width": config.width,
                 "depth": CNN_DEPTH, "n_train": data.n_train}
-    records: list[TrainingRecord] = []
-    for seed in seeds:
-        torch.manual_seed(seed)
+
+    def build() -> tuple[CNN, ImageTask]:
         model = CNN(config).to(device, memory_format=torch.channels_last)
 
-        def logits(x: torch.Tensor, model: CNN = model) -> torch.Tensor:  # a stack of one: (1, batch, 10)
+        def logits(x: torch.Tensor) -> torch.Tensor:  # a stack of one: (1, batch, 10)
             return model(x.contiguous(memory_format=torch.channels_last)).unsqueeze(0)
 
-        task = ImageTask(logits, data, 1, recipe, device, order_seed=order_seed, eval_chunk=500)
-        outcome = train_loop(model, task, recipe, recipe.steps_for(data.n_train), n_checkpoints)
-        records += run_records(outcome, (seed,), recipe, config, identity=identity, models_in_stack=1,
-                               device=device)
-    return records
+        return model, ImageTask(logits, data, 1, recipe, device, order_seed=order_seed, eval_chunk=500)
+
+    return train_one_at_a_time(build, seeds, recipe, data.n_train, config, identity=identity, device=device,
+                               n_checkpoints=n_checkpoints)

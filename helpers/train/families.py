@@ -24,7 +24,7 @@ from helpers.train.text import train_transformers
 
 @dataclass(frozen=True)
 class Job:
-    """What one job trains: a shape (``width``, ``depth``), a data size, a processing and its seeds."""
+    """What one job trains: a shape (``width``, ``depth``), a data size, a processing and its seeds (Chapter 3)."""
 
     width: int
     depth: int
@@ -38,7 +38,7 @@ class Family:
     """A model family: ``train(job, recipe, n_test)`` returns the job's records, trained with ``recipe``
     (the family's :attr:`recipe` with the profile's step scale applied) and evaluated on ``n_test``
     held-out units (``None``: all). ``depths`` lists the only depths the family has (``None``: any);
-    ``processings`` the data processings it can train on."""
+    ``processings`` the data processings it can train on (Chapter 3)."""
 
     name: str
     dataset: str
@@ -78,5 +78,5 @@ FAMILIES: dict[str, Family] = {
 
 
 def get_family(name: str) -> Family:
-    """The family called ``name`` (``"mlp"``, ``"cnn"`` or ``"transformer"``)."""
+    """The family called ``name`` (``"mlp"``, ``"cnn"`` or ``"transformer"``) (Chapter 3)."""
     return lookup(FAMILIES, name, "model family")

@@ -67,7 +67,7 @@ class Task(Protocol):
 
 
 class ModelConfig(Protocol):
-    """What a record needs to know of a model's size (:mod:`helpers.models`)."""
+    """What a record needs to know of a model's size (:mod:`helpers.models`) (Chapter 3)."""
 
     @property
     def n_params(self) -> int: ...
@@ -80,7 +80,7 @@ class ModelConfig(Protocol):
 
 
 def checkpoint_steps(total_steps: int, count: int = 12) -> list[int]:
-    """About ``count`` log-spaced step numbers from 1 to ``total_steps`` (always including the last)."""
+    """About ``count`` log-spaced step numbers from 1 to ``total_steps`` (always including the last) (Chapter 3)."""
     if count == 1:
         return [total_steps]
     steps = np.unique(np.round(np.geomspace(1, total_steps, count)).astype(int))
@@ -88,7 +88,7 @@ def checkpoint_steps(total_steps: int, count: int = 12) -> list[int]:
 
 
 def peak_memory_bytes(device: torch.device) -> int:
-    """The process's peak resident memory (CPU), or the peak allocated GPU memory."""
+    """The process's peak resident memory (CPU), or the peak allocated GPU memory (Chapter 3)."""
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -111,7 +111,7 @@ def adamw_optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optim
 
 @dataclass
 class LoopOutcome:
-    """What :func:`train_loop` measured for a stack of ``K`` models (arrays have length ``K``)."""
+    """What :func:`train_loop` measured for a stack of ``K`` models (arrays have length ``K``) (Chapter 3)."""
 
     total_steps: int
     seconds: float
@@ -195,9 +195,28 @@ def run_records(outcome: LoopOutcome, seeds: tuple[int, ...], recipe: Recipe, co
     return records
 
 
+def train_one_at_a_time(build: Callable[[], tuple[torch.nn.Module, Task]], seeds: tuple[int, ...],
+                        recipe: Recipe, n_examples: int, config: ModelConfig, *, identity: dict[str, Any],
+                        device: torch.device, n_checkpoints: int = 12) -> list[TrainingRecord]:
+    """Train one model per seed, one after another, and return one record each (Chapter 3).
+
+    For each seed, ``torch.manual_seed(seed)`` is set and ``build()`` makes the model and its
+    :class:`Task` (so the seed sets the initialisation); the model trains for
+    ``recipe.steps_for(n_examples)`` steps. For families that do not stack (the CNN and the transformer).
+    """
+    records: list[TrainingRecord] = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model, task = build()
+        outcome = train_loop(model, task, recipe, recipe.steps_for(n_examples), n_checkpoints)
+        records += run_records(outcome, (seed,), recipe, config, identity=identity, models_in_stack=1,
+                               device=device)
+    return records
+
+
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callable[[], torch.Tensor]:
     """A function returning the indices of the next batch: consecutive slices of a seeded permutation of
-    ``range(n)``, reshuffled when fewer than ``batch_size`` indices remain."""
+    ``range(n)``, reshuffled when fewer than ``batch_size`` indices remain (Chapter 3)."""
     state = {"order": torch.randperm(n, generator=generator), "cursor": 0}
 
     def next_indices() -> torch.Tensor:
@@ -211,7 +230,7 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callab
 
 
 def per_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy (nats) of each stacked model: logits ``(K, batch, classes)`` -> ``(K,)``."""
+    """Mean cross-entropy (nats) of each stacked model: logits ``(K, batch, classes)`` -> ``(K,)`` (Chapter 3)."""
     n_models, batch, classes = logits.shape
     losses = F.cross_entropy(logits.reshape(-1, classes), targets.repeat(n_models), reduction="none")
     return losses.view(n_models, batch).mean(dim=1)

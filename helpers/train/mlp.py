@@ -21,6 +21,7 @@ def train_mlps(config: MLPConfig, data: ImageSplits, seeds: tuple[int, ...], rec
     ``config.n_inputs`` must match the data's features (784 pixels, or fewer PCA features). Validation
     and test losses are recorded at ``n_checkpoints`` log-spaced steps (at least the last). With
     ``augment_shift > 0`` every training batch is shifted at random by up to that many pixels.
+    (Chapter 3)
     """
     if config.n_inputs != data.train_x.shape[1]:
         raise ValueError(f"config.n_inputs={config.n_inputs} but the data have {data.train_x.shape[1]} "

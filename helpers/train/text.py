@@ -17,7 +17,7 @@ from torch.nn import functional as F
 from helpers.data.splits import TextSplits, windows
 from helpers.models.transformer import CharTransformer, TransformerConfig
 from helpers.results import TrainingRecord
-from helpers.train.loop import default_device, run_records, train_loop
+from helpers.train.loop import default_device, train_one_at_a_time
 from helpers.train.recipes import TRANSFORMER_RECIPE, Recipe
 
 
@@ -70,6 +70,7 @@ def train_transformers(config: TransformerConfig, data: TextSplits, seeds: tuple
     Steps follow ``recipe.steps_for(n_train / context)`` (epochs counted in characters). Records count
     data in characters (``n_train``, ``units_seen``) and give both the total and the non-embedding
     parameter count (``n_params``, ``n_params_non_embedding``).
+    (Chapter 3)
     """
     if recipe.context != config.context:
         raise ValueError(f"recipe {recipe.name!r} trains on windows of {recipe.context} characters but the model's "
@@ -82,12 +83,9 @@ def train_transformers(config: TransformerConfig, data: TextSplits, seeds: tuple
     device = device or default_device()
     identity = {"family": "transformer", "dataset": "tinyshakespeare", "unit": "character",
                 "width": config.d_model, "depth": config.n_layers, "n_train": data.n_train}
-    records: list[TrainingRecord] = []
-    for seed in seeds:
-        torch.manual_seed(seed)
+    def build() -> tuple[CharTransformer, TextTask]:
         model = CharTransformer(config).to(device)
-        task = TextTask(model, data, recipe, device, order_seed=order_seed)
-        outcome = train_loop(model, task, recipe, recipe.steps_for(data.n_train // config.context), n_checkpoints)
-        records += run_records(outcome, (seed,), recipe, config, identity=identity, models_in_stack=1,
-                               device=device)
-    return records
+        return model, TextTask(model, data, recipe, device, order_seed=order_seed)
+
+    return train_one_at_a_time(build, seeds, recipe, data.n_train // config.context, config, identity=identity,
+                               device=device, n_checkpoints=n_checkpoints)
