@@ -168,12 +168,12 @@ def test_offline_error_says_where_it_looked_and_what_to_run(file_server, tmp_pat
         download_dataset("tinyshakespeare", tmp_path, mirror=unreachable, show_progress=False)
     message = str(raised.value)
     assert str(tmp_path) in message
-    assert "python -m helpers.data download tinyshakespeare" in message
+    assert "scaling-book data download tinyshakespeare" in message
     assert leftovers(tmp_path) == []
 
 
 def test_missing_dataset_without_download_names_the_command(tmp_path):
-    with pytest.raises(DatasetNotFoundError, match="python -m helpers.data download mnist"):
+    with pytest.raises(DatasetNotFoundError, match="scaling-book data download mnist"):
         ensure_dataset("mnist", tmp_path, download=False)
 
 

@@ -7,7 +7,7 @@ The MLP engine stacks its seeds by hand (one wide first layer and batched produc
 ``torch.func.functional_call`` with the models' weights stacked (``torch.func.stack_module_state``).
 This prints, for a few sizes of each family, the time of one training step (forward, backward, fused
 AdamW) for ``K`` models stacked with ``vmap`` and for the same ``K`` models trained one after another, on
-identical batches, and their ratio. :mod:`helpers.train_cnn` and :mod:`helpers.train_text` train one model
+identical batches, and their ratio. :mod:`helpers.train.cnn` and :mod:`helpers.train.text` train one model
 at a time because on a CPU the ratio is below one for the CNN (grouped convolutions are slow) and close
 to one for small transformers.
 """

@@ -6,7 +6,7 @@ The public names below are used by every chapter; they stay stable.
     >>> images, labels = load_dataset("mnist", "train")        # uint8 (60000, 28, 28), int64 (60000,)
     >>> subsets = nested_subsets(labels, [1000, 2000, 4000], seed=0)   # nested and class-balanced
 
-From the shell: ``python -m helpers.data info | verify | download [NAME ...]``.
+From the shell: ``scaling-book data info | verify | download [NAME ...]``.
 """
 
 from helpers.data.catalog import DATA_ENV, DATASETS, data_root

@@ -23,7 +23,7 @@ class DataFormatError(ValueError):
 
 
 def _refetch_hint(path: Path | str) -> str:
-    return f"delete {path} and run `python -m helpers.data download` to fetch it again"
+    return f"delete {path} and run `scaling-book data download` to fetch it again"
 
 
 def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:

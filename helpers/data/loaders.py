@@ -77,8 +77,8 @@ def download_dataset(
         except DownloadError as err:
             raise DownloadError(
                 f"{err}\nLooked for {name} under {root}. Either connect to the internet and run "
-                f"`python -m helpers.data download {name}`, or copy the files listed by "
-                f"`python -m helpers.data info` there, or set {DATA_ENV} to a folder that has them."
+                f"`scaling-book data download {name}`, or copy the files listed by "
+                f"`scaling-book data info` there, or set {DATA_ENV} to a folder that has them."
             ) from err
         if remote.members:
             extract_members(fetched, root, remote.members)
@@ -97,7 +97,7 @@ def ensure_dataset(name: str, root: Path | str | None = None, *, download: bool 
     if not download:
         raise DatasetNotFoundError(
             f"{name}: missing {', '.join(missing)} under {root}. Run "
-            f"`python -m helpers.data download {name}` (needs internet), or set {DATA_ENV} to the "
+            f"`scaling-book data download {name}` (needs internet), or set {DATA_ENV} to the "
             f"folder that holds the dataset."
         )
     return download_dataset(name, root)

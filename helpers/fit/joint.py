@@ -227,7 +227,7 @@ def fit_joint(
         init_grid: starting rows ``(K, 5)`` of ``(a, b, e, alpha, beta)``; default :func:`hoffmann_grid`.
         screening: successive halving of the starts: ``(iterations, survivors)`` stages. By default
             every start takes 10 BFGS steps, the best 512 take 20 more, and the best 64 of those run
-            to convergence. The benchmark (``python -m helpers.bench fit``) checks that this finds
+            to convergence. The benchmark (``scaling-book bench fit``) checks that this finds
             the same optimum as running every start to convergence.
 
     Raises ``ValueError`` on bad input and :class:`ConvergenceError` if the best start did not converge.
