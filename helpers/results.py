@@ -56,7 +56,8 @@ class TrainingRecord(TypedDict):
     width: int  # hidden units (MLP), channel multiplier (CNN) or d_model (transformer)
     depth: int  # hidden layers (MLP), convolutions (CNN, always 5) or transformer blocks
     n_train: int  # distinct training units (the D of a data law)
-    seed: int  # the model's initialisation (the batch order is the trainer's order_seed)
+    seed: int  # the model's initialisation
+    order_seed: int  # the batch order (and the draws of any augmentation); 0 unless a sweep varies it
     recipe: dict[str, Any]  # the training recipe as used (helpers.train.Recipe, after any step scaling)
     n_params: int  # parameters of one model
     n_params_non_embedding: int  # parameters less embeddings (equal to n_params for MLP and CNN)

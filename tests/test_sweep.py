@@ -26,21 +26,24 @@ def test_run_keys_are_stable_and_distinguish_every_field():
     assert SPEC.key == RunSpec(**dataclasses.asdict(SPEC)).key
     assert len(SPEC.key) == 16
     changed = [dataclasses.replace(SPEC, **{field.name: value}) for field, value in zip(
-        dataclasses.fields(SPEC), ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2))]
+        dataclasses.fields(SPEC), ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2, "pca50", 1))]
     assert len({spec.key for spec in changed} | {SPEC.key}) == len(changed) + 1
 
 
 def test_a_field_at_its_default_leaves_existing_keys_unchanged():
-    fields = {name: value for name, value in dataclasses.asdict(SPEC).items() if name != "processing"}
+    fields = {name: value for name, value in dataclasses.asdict(SPEC).items()
+              if name not in ("processing", "order_seed")}
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     assert SPEC.key == hashlib.sha256(canonical.encode()).hexdigest()[:16]
     assert dataclasses.replace(SPEC, processing="pca50").key != SPEC.key
+    assert dataclasses.replace(SPEC, order_seed=1).key != SPEC.key
 
 
 def spec_of(row: RunRecord) -> RunSpec:
     """The run a record describes, rebuilt from the record's own fields."""
     return RunSpec(row["family"], row["dataset"], row["width"], row["depth"], row["n_train"], row["seed"],
-                   row["step_scale"], row["recipe"]["name"], row["recipe"]["version"], row["processing"])
+                   row["step_scale"], row["recipe"]["name"], row["recipe"]["version"], row["processing"],
+                   row["order_seed"])
 
 
 def test_committed_sweeps_are_complete_and_every_record_has_the_schema():
@@ -140,3 +143,15 @@ def test_cnn_and_transformer_sweeps_train_on_the_real_data(real_data_root, tmp_p
         assert spec_of(row).key == row["key"]
         assert row["curve"][-1]["test_loss"] == row["test_loss"] < row["curve"][0]["test_loss"]
     assert pending_runs(name, smoke) == []
+
+
+def test_varying_the_batch_order_gives_each_seed_its_own_order_and_job():
+    from helpers.sweep.runner import group_into_jobs
+
+    grid = Grid(widths=(8,), depths=(1,), n_trains=(100,), seeds=(0, 1, 2))
+    shared = Sweep("s", "", {"smoke": grid}).runs(get_profile("smoke"))
+    varied = Sweep("s", "", {"smoke": dataclasses.replace(grid, vary_order=True)}).runs(get_profile("smoke"))
+    assert [spec.order_seed for spec in shared] == [0, 0, 0] and [spec.order_seed for spec in varied] == [0, 1, 2]
+    assert [len(job) for job in group_into_jobs(shared)] == [3]  # one stack
+    assert [len(job) for job in group_into_jobs(varied)] == [1, 1, 1]  # a stack shares its batches
+    assert varied[0].key == shared[0].key and varied[1].key != shared[1].key  # order 0 is the old default

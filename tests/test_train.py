@@ -122,3 +122,12 @@ def test_train_batch_gathers_the_indexed_rows_normalised_after_augmenting_the_ra
 def test_a_config_that_does_not_fit_the_data_is_refused():
     with pytest.raises(ValueError, match=r"config.n_inputs=50 but the data have 784 features.*n_inputs=784"):
         train_mlps(MLPConfig(8, 1, n_inputs=50), synthetic_splits(), seeds=(0,), recipe=SHORT)
+
+
+def test_the_order_seed_changes_the_batches_and_is_recorded():
+    data = synthetic_splits()
+    (first,) = train_mlps(MLPConfig(16, 2), data, seeds=(0,), recipe=SHORT, device=torch.device("cpu"))
+    (other,) = train_mlps(MLPConfig(16, 2), data, seeds=(0,), recipe=SHORT, device=torch.device("cpu"), order_seed=1)
+    assert first["order_seed"] == 0 and other["order_seed"] == 1
+    assert first["curve"][0]["test_loss"] == pytest.approx(other["curve"][0]["test_loss"], rel=0.05)
+    assert first["test_loss"] != other["test_loss"]

@@ -27,6 +27,7 @@ class RunSpec:
     recipe: str
     recipe_version: int
     processing: str = "none"
+    order_seed: int = 0
 
     @property
     def key(self) -> str:
@@ -51,6 +52,10 @@ class Grid:
     seeds: tuple[int, ...]
     step_scale: float = 1.0
     processings: tuple[str, ...] = ("none",)
+    vary_order: bool = False
+    """``False``: every seed sees the same batches in the same order (``order_seed`` 0), so the seeds of
+    a shape train as one stack and their spread measures initialisation alone. ``True``: each seed also
+    draws its own batch order (``order_seed = seed``), a truer measure of run-to-run variation."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ class Sweep:
         family = FAMILIES[self.family]
         return [
             RunSpec(family.name, family.dataset, width, depth, n_train, seed, grid.step_scale, family.recipe.name,
-                    family.recipe.version, processing)
+                    family.recipe.version, processing, order_seed=seed if grid.vary_order else 0)
             for processing in grid.processings for width in grid.widths for depth in grid.depths
             for n_train in grid.n_trains for seed in grid.seeds
         ]

@@ -39,10 +39,12 @@ def results_path(name: str, profile: Profile) -> Path:
 
 
 def group_into_jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
-    """Group runs that differ only in seed: each group is one job. Longest jobs first (Chapter 3)."""
+    """Group runs that differ only in seed and share their batch order: each group is one job (a stack,
+    for the MLP). Longest jobs first (Chapter 3)."""
     groups: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
-        shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale, spec.processing)
+        shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale, spec.processing,
+                 spec.order_seed)
         groups.setdefault(shape, []).append(spec)
     return sorted(groups.values(), key=lambda group: -group[0].width * group[0].n_train)
 
@@ -52,7 +54,8 @@ def train_job(specs: list[RunSpec], threads: int, n_test: int | None) -> list[Ru
     torch.set_num_threads(threads)
     first = specs[0]
     family = FAMILIES[first.family]
-    job = Job(first.width, first.depth, first.n_train, first.processing, tuple(spec.seed for spec in specs))
+    job = Job(first.width, first.depth, first.n_train, first.processing, tuple(spec.seed for spec in specs),
+              first.order_seed)
     records = family.train(job, family.recipe.scaled(first.step_scale), n_test)
     return [RunRecord(**record, key=spec.key, processing=spec.processing, step_scale=spec.step_scale)
             for spec, record in zip(specs, records)]

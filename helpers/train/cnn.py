@@ -28,7 +28,7 @@ def train_cnns(config: CNNConfig, data: ImageSplits, seeds: tuple[int, ...], rec
     """
     device = device or default_device()
     identity = {"family": "cnn", "dataset": "cifar10", "unit": "image", "width": config.width,
-                "depth": CNN_DEPTH, "n_train": data.n_train}
+                "depth": CNN_DEPTH, "n_train": data.n_train, "order_seed": order_seed}
 
     def build() -> tuple[CNN, ImageTask]:
         model = CNN(config).to(device, memory_format=torch.channels_last)

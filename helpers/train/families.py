@@ -31,6 +31,7 @@ class Job:
     n_train: int
     processing: str
     seeds: tuple[int, ...]
+    order_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,12 @@ class Family:
 def _train_mlp(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
     data, augment_shift = apply_processing(job.processing, mnist_splits(job.n_train, n_test=n_test))
     config = MLPConfig(job.width, job.depth, n_inputs=data.train_x.shape[1])
-    return train_mlps(config, data, job.seeds, recipe, augment_shift=augment_shift)
+    return train_mlps(config, data, job.seeds, recipe, augment_shift=augment_shift, order_seed=job.order_seed)
 
 
 def _train_cnn(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
-    return train_cnns(CNNConfig(job.width), cifar_splits(job.n_train, n_test=n_test), job.seeds, recipe)
+    data = cifar_splits(job.n_train, n_test=n_test)
+    return train_cnns(CNNConfig(job.width), data, job.seeds, recipe, order_seed=job.order_seed)
 
 
 def _train_transformer(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
@@ -64,7 +66,7 @@ def _train_transformer(job: Job, recipe: Recipe, n_test: int | None) -> list[Tra
     if recipe.context is None:
         raise ValueError(f"recipe {recipe.name!r} has no context length; a language model needs one")
     config = TransformerConfig(len(data.vocabulary), d_model=job.width, n_layers=job.depth, context=recipe.context)
-    return train_transformers(config, data, job.seeds, recipe)
+    return train_transformers(config, data, job.seeds, recipe, order_seed=job.order_seed)
 
 
 FAMILIES: dict[str, Family] = {

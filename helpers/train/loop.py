@@ -168,7 +168,8 @@ def run_records(outcome: LoopOutcome, seeds: tuple[int, ...], recipe: Recipe, co
                 identity: dict[str, Any], models_in_stack: int, device: torch.device) -> list[TrainingRecord]:
     """One :class:`~helpers.results.TrainingRecord` per seed from a :class:`LoopOutcome` (Chapter 3).
 
-    ``identity`` holds the record's ``family``, ``dataset``, ``unit``, ``width``, ``depth`` and ``n_train``.
+    ``identity`` holds the record's ``family``, ``dataset``, ``unit``, ``width``, ``depth``, ``n_train`` and
+    ``order_seed``.
     The early-stopped test loss is the test loss at the checkpoint with the lowest validation loss.
     """
     flops_per_unit, units_per_step = config.train_flops_per_unit, recipe.units_per_step

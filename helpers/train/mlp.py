@@ -32,6 +32,6 @@ def train_mlps(config: MLPConfig, data: ImageSplits, seeds: tuple[int, ...], rec
     task = ImageTask(model, data, len(seeds), recipe, device, order_seed=order_seed, augment_shift=augment_shift)
     outcome = train_loop(model, task, recipe, recipe.steps_for(data.n_train), n_checkpoints)
     identity = {"family": "mlp", "dataset": "mnist", "unit": "image", "width": config.width,
-                "depth": config.depth, "n_train": data.n_train}
+                "depth": config.depth, "n_train": data.n_train, "order_seed": order_seed}
     return run_records(outcome, seeds, recipe, config, identity=identity, models_in_stack=len(seeds),
                        device=device)

@@ -82,7 +82,8 @@ def train_transformers(config: TransformerConfig, data: TextSplits, seeds: tuple
         raise ValueError(f"n_train={data.n_train} is shorter than one window of {config.context + 1} characters")
     device = device or default_device()
     identity = {"family": "transformer", "dataset": "tinyshakespeare", "unit": "character",
-                "width": config.d_model, "depth": config.n_layers, "n_train": data.n_train}
+                "width": config.d_model, "depth": config.n_layers, "n_train": data.n_train,
+                "order_seed": order_seed}
     def build() -> tuple[CharTransformer, TextTask]:
         model = CharTransformer(config).to(device)
         return model, TextTask(model, data, recipe, device, order_seed=order_seed)
