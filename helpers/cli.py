@@ -3,7 +3,7 @@
     scaling-book list                                  the experiments and sweeps, and their results files
     scaling-book run NAME [--profile P] [--workers K]  compute an experiment or train a sweep's missing runs
     scaling-book status NAME [--profile P]             how much of NAME's results exist
-    scaling-book bench fit|engine|engine-lr|stacking   benchmarks against plain alternatives, side by side
+    scaling-book bench fit|engine|engine-lr|stacking|cnn|transformer   benchmarks, side by side
     scaling-book data info|verify|download [NAME ...]  the datasets
 
 ``python -m helpers`` is the same program. ``--help`` works at every level.
@@ -95,10 +95,18 @@ def _bench(args: argparse.Namespace) -> int:
         from helpers.bench.engine import run_learning_rate_scan
 
         run_learning_rate_scan(tuple(args.widths), tuple(args.rates), args.seeds)
-    else:
+    elif args.benchmark == "stacking":
         from helpers.bench.stacking import run_stacking_benchmark
 
         run_stacking_benchmark(args.models, args.steps)
+    elif args.benchmark == "cnn":
+        from helpers.bench.families import run_cnn_benchmark
+
+        run_cnn_benchmark(tuple(args.widths), args.steps, args.n_train)
+    else:
+        from helpers.bench.families import run_transformer_benchmark
+
+        run_transformer_benchmark(tuple(args.widths), args.steps)
     return 0
 
 
@@ -166,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     stacking = kinds.add_parser("stacking", help="K CNNs or transformers stacked with vmap against one by one")
     stacking.add_argument("--models", type=_positive, default=4, help="models per row (default 4)")
     stacking.add_argument("--steps", type=_positive, default=10, help="training steps timed (default 10)")
+    cnn = kinds.add_parser("cnn", help="the course's CNN training against a plain DataLoader loop")
+    cnn.add_argument("--widths", type=_positive, nargs="+", default=[1, 2, 4])
+    cnn.add_argument("--steps", type=_positive, default=200, help="training steps per model (default 200)")
+    cnn.add_argument("--n-train", type=_positive, default=10_000, help="training images (default 10,000)")
+    text = kinds.add_parser("transformer", help="the course's transformer training against a plain DataLoader loop")
+    text.add_argument("--widths", type=_positive, nargs="+", default=[32, 64, 128], help="d_model values")
+    text.add_argument("--steps", type=_positive, default=200, help="training steps per model (default 200)")
 
     data = commands.add_parser("data", help="show, verify or download the datasets")
     data.add_argument("action", choices=("info", "verify", "download"))

@@ -18,12 +18,16 @@ A typical figure cell::
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Sequence
+from html import escape
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from IPython.display import HTML
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from helpers.fit import PowerLaw
@@ -145,3 +149,16 @@ def new_figure(**subplot_kwargs: object) -> tuple[plt.Figure, Axes]:
     :func:`use_book_style` (Chapter 1, notebook 01, and every figure after it)."""
     use_book_style()
     return plt.subplots(**subplot_kwargs)
+
+
+def figure_html(fig: plt.Figure, alt: str, caption: str | None = None, dpi: int = 150) -> HTML:
+    """``fig`` as a self-contained HTML figure (an embedded PNG with alt text, and a caption if given), to
+    glue in a notebook and paste into a chapter page with the ``{glue}`` role: MyST-NB's ``glue:figure``
+    cannot paste from another document (Preface, "How the code is organised")."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    body = f'<img src="data:image/png;base64,{image}" alt="{escape(alt)}" style="max-width: 100%">'
+    if caption:
+        body += f"<figcaption><p>{escape(caption)}</p></figcaption>"
+    return HTML(f'<figure class="align-default">{body}</figure>')

@@ -41,8 +41,15 @@ class PowerLaw:
         A: the reducible part's value at ``x = 1``.
         alpha: the exponent; the reducible part falls by ``2**(-alpha)`` each time ``x`` doubles.
         E: the floor (irreducible part); 0 for ``offset=False``.
-        A_stderr, alpha_stderr, E_stderr: asymptotic standard errors (``nan`` when the fit has no
-            spare degrees of freedom; ``E_stderr`` is 0 for a pure law, whose ``E`` is fixed).
+        A_stderr, alpha_stderr, E_stderr: asymptotic least-squares standard errors (``nan`` when the
+            fit has no spare degrees of freedom; ``E_stderr`` is 0 for a pure law, whose ``E`` is fixed).
+            They are ``sqrt(diag(s^2 (J^T J)^-1))`` with ``J`` the design matrix (pure law) or the
+            Jacobian of the log residuals at the fit (saturating law) and ``s^2`` the residual sum of
+            squares over the degrees of freedom. For the saturating law this is the plain least-squares
+            formula evaluated at the Huber estimate: no Huber weighting and no sandwich correction. Both
+            assume independent residuals of equal variance, which points of one learning curve on nested
+            subsets are not, so they are optimistic; use :func:`helpers.fit.bootstrap` for reported
+            intervals (Chapter 2, "Other nonlinear models, and nonlinear least squares").
         r2_log: R² of the fit to ``log y``.
         n_points: how many points were fitted.
     """
@@ -164,7 +171,8 @@ def fit_power_law(x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_del
 
     The pure law is fitted by least squares on ``log y`` against ``log x``; the saturating law by robust
     nonlinear least squares on log residuals (Huber loss with threshold ``huber_delta``, in log units,
-    so 0.05 means residuals beyond about 5% count linearly).
+    so 0.05 means residuals beyond about 5% count linearly). The standard errors are least-squares
+    ones, ``s^2 (J^T J)^-1``, not a Huber sandwich; see :class:`PowerLaw` for what they assume.
 
     Raises ``ValueError`` for mismatched lengths, fewer points than parameters (2, or 3 with the
     offset), non-positive or non-finite values, or ``x`` values that are all equal; raises
