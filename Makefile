@@ -9,12 +9,18 @@ STAMP := $(VENV)/.installed
 WORKERS ?= 2
 # Extra flags for jupyter-book, for example `make book BOOK_FLAGS=--all` to rebuild every page.
 BOOK_FLAGS ?=
+# make test-site: Debian's Chromium (or $CHROMIUM), driven by Playwright (requirements-site.txt); never a
+# downloaded browser. SITE_TEST_FLAGS passes flags to pytest, e.g. SITE_TEST_FLAGS='-k search'.
+SITE_STAMP := $(VENV)/.site-installed
+SITE_TEST_FLAGS ?=
 
-.PHONY: help setup test book lab data clean
+.PHONY: help setup test book test-site setup-cells lab data clean
 
 help:
 	@echo "make test   set up .venv, run pytest on tests/ and every notebook (smoke profile)"
 	@echo "make book   set up .venv, build the site into _build/html (full profile, committed results)"
+	@echo "make test-site  check the built site in headless Chromium (screenshots in _build/screenshots/)"
+	@echo "make setup-cells  write the set-up cell (repository URL from _config.yml) into every notebook"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make data   download (or verify) MNIST, CIFAR-10 and Tiny Shakespeare"
 	@echo "make clean  remove the build, caches and .venv"
@@ -33,8 +39,29 @@ test: $(STAMP)
 	SCALING_BOOK_PROFILE=smoke MPLBACKEND=Agg $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile \
 		tests notebooks --nbval-lax -p no:cacheprovider
 
+# MPLBACKEND is unset: a non-inline backend (`make test` uses Agg) would make glued figures text only,
+# and the jupyter-cache would keep those outputs.
 book: $(STAMP)
-	SCALING_BOOK_PROFILE=full $(BIN)/jupyter-book build . --warningiserror --keep-going $(BOOK_FLAGS)
+	env -u MPLBACKEND SCALING_BOOK_PROFILE=full $(BIN)/jupyter-book build . --warningiserror --keep-going $(BOOK_FLAGS)
+
+# The site as a reader sees it: serves _build/html on 127.0.0.1 and checks every page of _toc.yml in
+# Debian's Chromium (installed here with apt-get when missing), with every other address blocked.
+$(SITE_STAMP): $(STAMP) requirements-site.txt
+	$(BIN)/python -m pip install --quiet -r requirements-site.txt
+	touch $(SITE_STAMP)
+
+test-site: $(SITE_STAMP)
+	@test -f _build/html/index.html || { echo "no site in _build/html: run make book first"; exit 1; }
+	@if [ -z "$$CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -ne 0 ]; then echo "make test-site needs Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
+		echo "installing Debian's chromium (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium fonts-dejavu-core fonts-liberation >/dev/null; \
+	fi
+	$(BIN)/python -m pytest site_tests -p no:cacheprovider -rfEsxX $(SITE_TEST_FLAGS)
+
+setup-cells: $(STAMP)
+	$(BIN)/python _ext/course_site.py setup-cell --write notebooks/*.ipynb
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet jupyterlab==4.6.6
