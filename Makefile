@@ -17,7 +17,7 @@ SITE_TEST_FLAGS ?=
 .PHONY: help setup test book test-site setup-cells lab data clean
 
 help:
-	@echo "make test   set up .venv, run pytest on tests/ and every notebook (smoke profile)"
+	@echo "make test   set up .venv, check formatting (ruff), run pytest on tests/ and every notebook (smoke)"
 	@echo "make book   set up .venv, build the site into _build/html (full profile, committed results)"
 	@echo "make test-site  check the built site in headless Chromium (screenshots in _build/screenshots/)"
 	@echo "make setup-cells  write the set-up cell (repository URL from _config.yml) into every notebook"
@@ -36,6 +36,8 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 test: $(STAMP)
+	$(BIN)/ruff format --check helpers tests site_tests notebooks
+	$(BIN)/ruff check --select E501 notebooks
 	SCALING_BOOK_PROFILE=smoke MPLBACKEND=Agg $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile \
 		tests notebooks --nbval-lax -p no:cacheprovider
 

@@ -35,17 +35,27 @@ _URL_LINE = re.compile(r'^REPOSITORY = "([^"]*)"', re.MULTILINE)
 
 def setup_cell_source(repository_url: str) -> str:
     """The first cell of every notebook: installs `helpers` where it is missing (no import of it)."""
-    return f'''{SETUP_CELL_MARKER}: installs the course package `helpers` if it is missing.
-REPOSITORY = "{repository_url}"  # set in the repository's _config.yml
-import importlib.util, pathlib, subprocess, sys
+    return f'''{SETUP_CELL_MARKER}: installs `helpers` if it is missing.
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+REPOSITORY = "{repository_url}"  # set in _config.yml
+
 if importlib.util.find_spec("helpers") is None:
     here = pathlib.Path.cwd().resolve()
-    clone = next((p for p in [here, *here.parents] if (p / "helpers" / "__init__.py").is_file()), None)
+    clone = next(
+        (p for p in [here, *here.parents] if (p / "helpers/__init__.py").is_file()),
+        None,
+    )
     if clone is None:  # not inside a clone: fetch one beside the notebook
         clone = here / "scaling-book"
         if not clone.exists():
-            subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, str(clone)], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", str(clone)], check=True)
+            git = ["git", "clone", "--depth", "1", REPOSITORY, str(clone)]
+            subprocess.run(git, check=True)
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "-e", str(clone)]
+        subprocess.run(pip, check=True)
     sys.path.insert(0, str(clone))'''
 
 
@@ -68,7 +78,9 @@ def setup_cell(repository_url: str, with_id: bool = True) -> dict:
 def find_setup_cell(notebook: dict) -> int | None:
     """Index of the notebook's set-up cell, or None."""
     for index, cell in enumerate(notebook.get("cells", [])):
-        if cell.get("cell_type") == "code" and SETUP_CELL_MARKER in "".join(cell.get("source", [])):
+        if cell.get("cell_type") == "code" and SETUP_CELL_MARKER in "".join(
+            cell.get("source", [])
+        ):
             return index
     return None
 
@@ -79,7 +91,10 @@ def with_setup_cell(notebook: dict, repository_url: str) -> dict:
     cells = list(notebook.get("cells", []))
     index = find_setup_cell(notebook)
     if index is None:
-        with_id = (notebook.get("nbformat", 4), notebook.get("nbformat_minor", 0)) >= (4, 5)
+        with_id = (
+            notebook.get("nbformat", 4),
+            notebook.get("nbformat_minor", 0),
+        ) >= (4, 5)
         cells.insert(0, setup_cell(repository_url, with_id=with_id))
     else:
         cell = dict(cells[index])
@@ -103,21 +118,35 @@ def _register_bibliography_styles() -> None:
     from pybtex.plugin import register_plugin
     from pybtex.style.formatting.plain import Style as PlainStyle
     from pybtex.style.labels import BaseLabelStyle
-    from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
+    from sphinxcontrib.bibtex.plugin import (
+        register_plugin as register_bibtex_plugin,
+    )
     from sphinxcontrib.bibtex.style.referencing import BracketStyle
-    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import (
+        AuthorYearReferenceStyle,
+    )
 
     def last_name(person) -> str:
-        return " ".join(person.prelast_names + person.last_names).replace("{", "").replace("}", "")
+        return (
+            " ".join(person.prelast_names + person.last_names)
+            .replace("{", "")
+            .replace("}", "")
+        )
 
     class AuthorYearLabelStyle(BaseLabelStyle):
         """`Kaplan et al., 2020`, `Pearce and Song, 2024`, `Rosset, 2020`; `a`, `b` on duplicates."""
 
         def format_label(self, entry) -> str:
-            persons = entry.persons.get("author") or entry.persons.get("editor") or []
+            persons = (
+                entry.persons.get("author") or entry.persons.get("editor") or []
+            )
             named = [p for p in persons if str(p) != "others"]
             if not named:
-                who = entry.fields.get("organization") or entry.fields.get("institution") or entry.key
+                who = (
+                    entry.fields.get("organization")
+                    or entry.fields.get("institution")
+                    or entry.key
+                )
             elif len(named) == 1 and len(persons) == 1:
                 who = last_name(named[0])
             elif len(named) == 2 and len(persons) == 2:
@@ -145,7 +174,11 @@ def _register_bibliography_styles() -> None:
         def format_entry(self, label, entry, bib_data=None):
             eprint = entry.fields.get("eprint")
             if eprint and entry.fields.get("howpublished") == f"arXiv:{eprint}":
-                fields = {k: v for k, v in entry.fields.items() if k.lower() != "howpublished"}
+                fields = {
+                    k: v
+                    for k, v in entry.fields.items()
+                    if k.lower() != "howpublished"
+                }
                 shown = Entry(entry.type, fields=fields, persons=entry.persons)
                 shown.key = entry.key
                 entry = shown
@@ -161,10 +194,23 @@ def _register_bibliography_styles() -> None:
             bracket_year=round_brackets,
         )
 
-    register_plugin("pybtex.style.labels", "course_author_year", AuthorYearLabelStyle, force=True)
-    register_plugin("pybtex.style.formatting", "course_author_year", CourseAuthorYearStyle, force=True)
+    register_plugin(
+        "pybtex.style.labels",
+        "course_author_year",
+        AuthorYearLabelStyle,
+        force=True,
+    )
+    register_plugin(
+        "pybtex.style.formatting",
+        "course_author_year",
+        CourseAuthorYearStyle,
+        force=True,
+    )
     register_bibtex_plugin(
-        "sphinxcontrib.bibtex.style.referencing", "author_year_round", author_year_round, force=True
+        "sphinxcontrib.bibtex.style.referencing",
+        "author_year_round",
+        author_year_round,
+        force=True,
     )
 
 
@@ -180,7 +226,9 @@ def _substitute_repository_url(app, docname, source):
     url = repository_url(app)
     if url and "{{ repository_url }}" in source[0]:
         source[0] = source[0].replace("{{ repository_url }}", url)
-        app.env.note_dependency(str(Path(app.srcdir) / "_config.yml"))  # re-read when the URL changes
+        app.env.note_dependency(
+            str(Path(app.srcdir) / "_config.yml")
+        )  # re-read when the URL changes
 
 
 def _write_scripts_once(app, pagename, templatename, context, doctree):
@@ -189,8 +237,13 @@ def _write_scripts_once(app, pagename, templatename, context, doctree):
         return
     seen, unique = set(), []
     for script in scripts:
-        filename = getattr(script, "filename", script) or ""  # an inline script's is '' or None
-        key = (str(filename), repr(sorted(getattr(script, "attributes", {}).items())))
+        filename = (
+            getattr(script, "filename", script) or ""
+        )  # an inline script's is '' or None
+        key = (
+            str(filename),
+            repr(sorted(getattr(script, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(script)
@@ -228,14 +281,20 @@ def _executed_notebook(app, docname: str, source: Path) -> dict:
 
     notebook = nbformat.read(str(source), as_version=4)
     config = getattr(app.env, "mystnb_config", None)
-    if config is not None and config.execution_mode == "cache" and config.execution_cache_path:
+    if (
+        config is not None
+        and config.execution_mode == "cache"
+        and config.execution_cache_path
+    ):
         from jupyter_cache import get_cache
 
         cache_path = Path(config.execution_cache_path)
         if not cache_path.is_absolute() and not cache_path.exists():
             cache_path = Path(app.srcdir) / cache_path
         try:
-            _, merged = get_cache(str(cache_path)).merge_match_into_notebook(notebook)
+            _, merged = get_cache(str(cache_path)).merge_match_into_notebook(
+                notebook
+            )
             return json.loads(nbformat.writes(merged))
         except KeyError:
             pass
@@ -258,7 +317,9 @@ def _write_downloads(app, exception):
         notebook = _executed_notebook(app, docname, source)
         target = outdir / "_sources" / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dump_notebook(with_setup_cell(notebook, url)), encoding="utf-8")
+        target.write_text(
+            dump_notebook(with_setup_cell(notebook, url)), encoding="utf-8"
+        )
 
 
 def setup(app):
@@ -283,10 +344,20 @@ def _configured_url(config: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    cell = sub.add_parser("setup-cell", help="print the set-up cell, or --write it into notebooks")
+    cell = sub.add_parser(
+        "setup-cell", help="print the set-up cell, or --write it into notebooks"
+    )
     cell.add_argument("notebooks", nargs="*", type=Path)
-    cell.add_argument("--write", action="store_true", help="put it first in each notebook (or refresh it)")
-    cell.add_argument("--config", type=Path, default=Path(__file__).resolve().parents[1] / "_config.yml")
+    cell.add_argument(
+        "--write",
+        action="store_true",
+        help="put it first in each notebook (or refresh it)",
+    )
+    cell.add_argument(
+        "--config",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "_config.yml",
+    )
     args = parser.parse_args(argv)
     url = _configured_url(args.config)
     if not args.write:

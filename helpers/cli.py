@@ -44,10 +44,14 @@ def _list(_: argparse.Namespace) -> int:
         print(f"  {name:32s} {state:12s} {experiment.description}")
     print("sweeps (results/NAME.jsonl):")
     for name, sweep in sweeps.items():
-        sizes = ", ".join(f"{p}: {len(sweep.runs(PROFILES[p]))}" for p in sweep.grids)
+        sizes = ", ".join(
+            f"{p}: {len(sweep.runs(PROFILES[p]))}" for p in sweep.grids
+        )
         missing = len(pending_runs(name, full))
         state = "committed" if not missing else f"{missing} to run"
-        print(f"  {name:32s} {state:12s} {sweep.description} (runs per profile: {sizes})")
+        print(
+            f"  {name:32s} {state:12s} {sweep.description} (runs per profile: {sizes})"
+        )
     return 0
 
 
@@ -74,11 +78,15 @@ def _status(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     if args.name in experiments:
         path = results_file(args.name, profile)
-        print(f"{args.name} ({profile.name}): {'present' if path.is_file() else 'missing'} at {path}")
+        print(
+            f"{args.name} ({profile.name}): {'present' if path.is_file() else 'missing'} at {path}"
+        )
         return 0
     total = len(get_sweep(args.name).runs(profile))
     missing = len(pending_runs(args.name, profile))
-    print(f"{args.name} ({profile.name}): {total - missing} of {total} runs done in {results_path(args.name, profile)}")
+    print(
+        f"{args.name} ({profile.name}): {total - missing} of {total} runs done in {results_path(args.name, profile)}"
+    )
     return 0
 
 
@@ -115,7 +123,11 @@ def _data(args: argparse.Namespace) -> int:
     from helpers.data.catalog import missing_files
     from helpers.data.download import DownloadError
     from helpers.data.formats import DataFormatError
-    from helpers.data.loaders import DatasetNotFoundError, download_dataset, verify_dataset
+    from helpers.data.loaders import (
+        DatasetNotFoundError,
+        download_dataset,
+        verify_dataset,
+    )
 
     names = args.names or list(DATASETS)
     root = data_root()
@@ -125,7 +137,11 @@ def _data(args: argparse.Namespace) -> int:
         spec = DATASETS[name]
         if args.action == "info":
             missing = missing_files(spec, root)
-            state = "present" if not missing else f"missing {len(missing)} of {len(spec.files)} files"
+            state = (
+                "present"
+                if not missing
+                else f"missing {len(missing)} of {len(spec.files)} files"
+            )
             print(f"  {name:16s} {state:28s} {spec.description}")
             for relative in spec.files:
                 print(f"      {relative}")
@@ -146,52 +162,151 @@ def build_parser() -> argparse.ArgumentParser:
 
     experiments, sweeps = _names()
     names = sorted(experiments) + sorted(sweeps)
-    parser = argparse.ArgumentParser(prog="scaling-book", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("list", help="the experiments and sweeps, and whether their results are committed")
-    for command, text in (("run", "compute an experiment, or train a sweep's missing runs"),
-                          ("status", "how much of an experiment's or sweep's results exist")):
+    parser = argparse.ArgumentParser(
+        prog="scaling-book",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND"
+    )
+    commands.add_parser(
+        "list",
+        help="the experiments and sweeps, and whether their results are committed",
+    )
+    for command, text in (
+        ("run", "compute an experiment, or train a sweep's missing runs"),
+        ("status", "how much of an experiment's or sweep's results exist"),
+    ):
         sub = commands.add_parser(command, help=text, description=text)
-        sub.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
-        sub.add_argument("--profile", default="full", choices=sorted(PROFILES),
-                         help="full (default) writes the committed results; smoke and workshop write beside them")
+        sub.add_argument(
+            "name",
+            choices=names,
+            metavar="NAME",
+            help=f"one of: {', '.join(names)}",
+        )
+        sub.add_argument(
+            "--profile",
+            default="full",
+            choices=sorted(PROFILES),
+            help="full (default) writes the committed results; smoke and workshop write beside them",
+        )
         if command == "run":
-            sub.add_argument("--workers", type=_positive, default=1, help="parallel worker processes for a sweep")
+            sub.add_argument(
+                "--workers",
+                type=_positive,
+                default=1,
+                help="parallel worker processes for a sweep",
+            )
 
-    bench = commands.add_parser("bench", help="benchmarks, printed side by side with the alternative")
-    kinds = bench.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
-    fit = kinds.add_parser("fit", help="fit_joint against a loop of scipy L-BFGS-B over the same grid")
-    fit.add_argument("--every", type=_positive, default=1, help="use every K-th start of the grid (default: all)")
-    fit.add_argument("--seed", type=int, default=0, help="seed of the synthetic data's noise")
-    engine = kinds.add_parser("engine", help="the training engine against scikit-learn and a DataLoader loop")
-    engine.add_argument("--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024])
-    engine.add_argument("--seeds", type=_positive, default=8, help="models per width (default 8)")
-    scan = kinds.add_parser("engine-lr", help="the one-epoch validation loss of the engine at several peak rates")
-    scan.add_argument("--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024])
-    scan.add_argument("--rates", type=float, nargs="+", default=[2e-3, 5e-3, 1e-2, 2e-2])
-    scan.add_argument("--seeds", type=_positive, default=8, help="models per cell (default 8)")
-    stacking = kinds.add_parser("stacking", help="K CNNs or transformers stacked with vmap against one by one")
-    stacking.add_argument("--models", type=_positive, default=4, help="models per row (default 4)")
-    stacking.add_argument("--steps", type=_positive, default=10, help="training steps timed (default 10)")
-    cnn = kinds.add_parser("cnn", help="the course's CNN training against a plain DataLoader loop")
+    bench = commands.add_parser(
+        "bench", help="benchmarks, printed side by side with the alternative"
+    )
+    kinds = bench.add_subparsers(
+        dest="benchmark", required=True, metavar="BENCHMARK"
+    )
+    fit = kinds.add_parser(
+        "fit", help="fit_joint against a loop of scipy L-BFGS-B over the same grid"
+    )
+    fit.add_argument(
+        "--every",
+        type=_positive,
+        default=1,
+        help="use every K-th start of the grid (default: all)",
+    )
+    fit.add_argument(
+        "--seed", type=int, default=0, help="seed of the synthetic data's noise"
+    )
+    engine = kinds.add_parser(
+        "engine",
+        help="the training engine against scikit-learn and a DataLoader loop",
+    )
+    engine.add_argument(
+        "--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024]
+    )
+    engine.add_argument(
+        "--seeds", type=_positive, default=8, help="models per width (default 8)"
+    )
+    scan = kinds.add_parser(
+        "engine-lr",
+        help="the one-epoch validation loss of the engine at several peak rates",
+    )
+    scan.add_argument(
+        "--widths", type=_positive, nargs="+", default=[16, 64, 256, 1024]
+    )
+    scan.add_argument(
+        "--rates", type=float, nargs="+", default=[2e-3, 5e-3, 1e-2, 2e-2]
+    )
+    scan.add_argument(
+        "--seeds", type=_positive, default=8, help="models per cell (default 8)"
+    )
+    stacking = kinds.add_parser(
+        "stacking",
+        help="K CNNs or transformers stacked with vmap against one by one",
+    )
+    stacking.add_argument(
+        "--models", type=_positive, default=4, help="models per row (default 4)"
+    )
+    stacking.add_argument(
+        "--steps",
+        type=_positive,
+        default=10,
+        help="training steps timed (default 10)",
+    )
+    cnn = kinds.add_parser(
+        "cnn", help="the course's CNN training against a plain DataLoader loop"
+    )
     cnn.add_argument("--widths", type=_positive, nargs="+", default=[1, 2, 4])
-    cnn.add_argument("--steps", type=_positive, default=200, help="training steps per model (default 200)")
-    cnn.add_argument("--n-train", type=_positive, default=10_000, help="training images (default 10,000)")
-    text = kinds.add_parser("transformer", help="the course's transformer training against a plain DataLoader loop")
-    text.add_argument("--widths", type=_positive, nargs="+", default=[32, 64, 128], help="d_model values")
-    text.add_argument("--steps", type=_positive, default=200, help="training steps per model (default 200)")
+    cnn.add_argument(
+        "--steps",
+        type=_positive,
+        default=200,
+        help="training steps per model (default 200)",
+    )
+    cnn.add_argument(
+        "--n-train",
+        type=_positive,
+        default=10_000,
+        help="training images (default 10,000)",
+    )
+    text = kinds.add_parser(
+        "transformer",
+        help="the course's transformer training against a plain DataLoader loop",
+    )
+    text.add_argument(
+        "--widths",
+        type=_positive,
+        nargs="+",
+        default=[32, 64, 128],
+        help="d_model values",
+    )
+    text.add_argument(
+        "--steps",
+        type=_positive,
+        default=200,
+        help="training steps per model (default 200)",
+    )
 
     data = commands.add_parser("data", help="show, verify or download the datasets")
     data.add_argument("action", choices=("info", "verify", "download"))
-    data.add_argument("names", nargs="*", metavar="NAME",
-                      help=f"datasets (default: all of {', '.join(DATASETS)})")
-    data.add_argument("--mirror", help="base URL to fetch from instead of the canonical hosts")
+    data.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"datasets (default: all of {', '.join(DATASETS)})",
+    )
+    data.add_argument(
+        "--mirror", help="base URL to fetch from instead of the canonical hosts"
+    )
     return parser
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "list": _list, "run": _run, "status": _status, "bench": _bench, "data": _data,
+    "list": _list,
+    "run": _run,
+    "status": _status,
+    "bench": _bench,
+    "data": _data,
 }
 
 
@@ -200,13 +315,19 @@ def main(argv: list[str] | None = None) -> int:
     (Preface, "How the code is organised")"""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "bench" and args.benchmark == "engine-lr" and min(args.rates) <= 0:
+    if (
+        args.command == "bench"
+        and args.benchmark == "engine-lr"
+        and min(args.rates) <= 0
+    ):
         parser.error(f"--rates must be positive, got {args.rates}")
     if args.command == "data":
         from helpers.data import DATASETS
 
         if unknown := [name for name in args.names if name not in DATASETS]:
-            parser.error(f"unknown dataset(s) {unknown}: choose from {', '.join(DATASETS)}")
+            parser.error(
+                f"unknown dataset(s) {unknown}: choose from {', '.join(DATASETS)}"
+            )
     return COMMANDS[args.command](args)
 
 

@@ -27,11 +27,19 @@ class Frontier:
     n_params: np.ndarray
 
 
-def compute_frontier(rows: Sequence[dict[str, Any]], n_budgets: int = 40) -> Frontier:
+def compute_frontier(
+    rows: Sequence[dict[str, Any]], n_budgets: int = 40
+) -> Frontier:
     """Lower envelope of all runs' learning curves, on ``n_budgets`` log-spaced compute budgets.
     (Chapter 3, notebook 03c)"""
-    points = [(point["flops"], point["test_loss"], row["n_params"]) for row in rows for point in row["curve"]]
-    flops, loss, n_params = (np.array(column, dtype=float) for column in zip(*points))
+    points = [
+        (point["flops"], point["test_loss"], row["n_params"])
+        for row in rows
+        for point in row["curve"]
+    ]
+    flops, loss, n_params = (
+        np.array(column, dtype=float) for column in zip(*points)
+    )
     budgets = np.geomspace(flops.min(), flops.max(), n_budgets)
     best_loss, best_n = [], []
     for budget in budgets:
@@ -39,7 +47,9 @@ def compute_frontier(rows: Sequence[dict[str, Any]], n_budgets: int = 40) -> Fro
         index = np.flatnonzero(within)[np.argmin(loss[within])]
         best_loss.append(loss[index])
         best_n.append(n_params[index])
-    return Frontier(flops=budgets, loss=np.array(best_loss), n_params=np.array(best_n))
+    return Frontier(
+        flops=budgets, loss=np.array(best_loss), n_params=np.array(best_n)
+    )
 
 
 def loss_at_flops(row: dict[str, Any], budget: float) -> float | None:
@@ -80,11 +90,20 @@ def isoflop_curve(rows: Sequence[dict[str, Any]], budget: float) -> IsoFlopCurve
         if value is not None:
             by_size.setdefault(row["n_params"], []).append(value)
     if len(by_size) < 3:
-        raise ValueError(f"only {len(by_size)} model sizes reach {budget:.3g} FLOPs; an IsoFLOP curve needs 3")
+        raise ValueError(
+            f"only {len(by_size)} model sizes reach {budget:.3g} FLOPs; an IsoFLOP curve needs 3"
+        )
     n_params = np.array(sorted(by_size), dtype=float)
     loss = np.array([np.mean(by_size[int(n)]) for n in n_params])
     coefficients = np.polyfit(np.log(n_params), loss, deg=2)
     if coefficients[0] <= 0:
-        raise ValueError(f"at {budget:.3g} FLOPs the loss has no minimum inside the model sizes trained")
-    return IsoFlopCurve(budget=budget, n_params=n_params, loss=loss, coefficients=coefficients,
-                          n_opt=float(np.exp(-coefficients[1] / (2 * coefficients[0]))))
+        raise ValueError(
+            f"at {budget:.3g} FLOPs the loss has no minimum inside the model sizes trained"
+        )
+    return IsoFlopCurve(
+        budget=budget,
+        n_params=n_params,
+        loss=loss,
+        coefficients=coefficients,
+        n_opt=float(np.exp(-coefficients[1] / (2 * coefficients[0]))),
+    )

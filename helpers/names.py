@@ -22,4 +22,6 @@ def lookup(registry: Mapping[str, T], name: str, kind: str, hint: str = "") -> T
     try:
         return registry[name]
     except KeyError:
-        raise ValueError(f"unknown {kind} {name!r}: choose one of {', '.join(registry)}{hint}") from None
+        raise ValueError(
+            f"unknown {kind} {name!r}: choose one of {', '.join(registry)}{hint}"
+        ) from None

@@ -48,7 +48,7 @@ OKABE_ITO: tuple[str, ...] = (
 BOOK_STYLE: dict[str, object] = {
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
     "figure.figsize": (6.4, 4.2),
-    "figure.dpi": 110,
+    "figure.dpi": 150,  # sharp on high-density screens; the page scales figures to its column
     "savefig.dpi": 150,
     "savefig.bbox": "tight",
     "font.size": 11,
@@ -114,7 +114,11 @@ def log_log_axes(
     ax.set_yscale("log")
     for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         decades = np.log10(max(limits) / min(limits)) if min(limits) > 0 else np.inf
-        subs = label_subs if label_subs is not None else ((1.0, 2.0, 5.0) if decades <= 3 else (1.0,))
+        subs = (
+            label_subs
+            if label_subs is not None
+            else ((1.0, 2.0, 5.0) if decades <= 3 else (1.0,))
+        )
         axis.set_major_locator(LogLocator(base=10, subs=tuple(subs)))
         axis.set_major_formatter(FuncFormatter(compact_number))
         axis.set_minor_locator(LogLocator(base=10, subs=tuple(np.arange(1, 10))))
@@ -141,7 +145,12 @@ def plot_power_law(
         )
     x = np.geomspace(low, high, 200)
     equation = law.equation(x=x_name, y=y_name)
-    ax.plot(x, law.predict(x), label=f"{label}: {equation}" if label else equation, **line_kwargs)
+    ax.plot(
+        x,
+        law.predict(x),
+        label=f"{label}: {equation}" if label else equation,
+        **line_kwargs,
+    )
 
 
 def new_figure(**subplot_kwargs: object) -> tuple[plt.Figure, Axes]:
@@ -151,7 +160,9 @@ def new_figure(**subplot_kwargs: object) -> tuple[plt.Figure, Axes]:
     return plt.subplots(**subplot_kwargs)
 
 
-def figure_html(fig: plt.Figure, alt: str, caption: str | None = None, dpi: int = 150) -> HTML:
+def figure_html(
+    fig: plt.Figure, alt: str, caption: str | None = None, dpi: int = 150
+) -> HTML:
     """``fig`` as a self-contained HTML figure (an embedded PNG with alt text, and a caption if given), to
     glue in a notebook and paste into a chapter page with the ``{glue}`` role: MyST-NB's ``glue:figure``
     cannot paste from another document (Preface, "How the code is organised")."""

@@ -77,7 +77,9 @@ PROFILES: dict[str, Profile] = {
 
 def get_profile(name: str) -> Profile:
     """Return the profile called ``name``; raise ``ValueError`` naming the choices otherwise (Preface, "Profiles")."""
-    return lookup(PROFILES, name, "profile", f" (for example `export {PROFILE_ENV}=workshop`)")
+    return lookup(
+        PROFILES, name, "profile", f" (for example `export {PROFILE_ENV}=workshop`)"
+    )
 
 
 def current_profile() -> Profile:

@@ -36,7 +36,9 @@ class CurvePoint(TypedDict):
     """A checkpoint of a run's learning curve (Preface, "Profiles", for results files; Chapter 3, for sweep records)."""
 
     step: int  # optimizer steps taken
-    units_seen: int  # training units (images, or tokens) processed: step x units_per_step
+    units_seen: (
+        int  # training units (images, or tokens) processed: step x units_per_step
+    )
     flops: int  # training FLOPs spent: units_seen x flops_per_unit
     val_loss: float  # mean cross-entropy on the validation split, nats per unit
     test_loss: float  # mean cross-entropy on the test split, nats per unit
@@ -53,15 +55,23 @@ class TrainingRecord(TypedDict):
     family: str  # "mlp" | "cnn" | "transformer"
     dataset: str  # "mnist" | "cifar10" | "tinyshakespeare"
     unit: str  # "image" | "character"
-    width: int  # hidden units (MLP), channel multiplier (CNN) or d_model (transformer)
+    width: (
+        int  # hidden units (MLP), channel multiplier (CNN) or d_model (transformer)
+    )
     depth: int  # hidden layers (MLP), convolutions (CNN, always 5) or transformer blocks
     n_train: int  # distinct training units (the D of a data law)
     seed: int  # the model's initialisation
     order_seed: int  # the batch order (and the draws of any augmentation); 0 unless a sweep varies it
-    recipe: dict[str, Any]  # the training recipe as used (helpers.train.Recipe, after any step scaling)
+    recipe: dict[
+        str, Any
+    ]  # the training recipe as used (helpers.train.Recipe, after any step scaling)
     n_params: int  # parameters of one model
-    n_params_non_embedding: int  # parameters less embeddings (equal to n_params for MLP and CNN)
-    flops_per_unit: int  # training FLOPs per unit (matrix products, forward + backward)
+    n_params_non_embedding: (
+        int  # parameters less embeddings (equal to n_params for MLP and CNN)
+    )
+    flops_per_unit: (
+        int  # training FLOPs per unit (matrix products, forward + backward)
+    )
     units_per_step: int  # training units in one optimizer step
     steps: int  # optimizer steps taken
     units_seen: int  # steps x units_per_step: the D of a compute law (units processed, repeats counted)
@@ -70,7 +80,9 @@ class TrainingRecord(TypedDict):
     peak_memory_bytes: int  # the process's peak resident memory, or peak GPU memory
     models_in_stack: int  # models trained together in one stack (MLP seeds), else 1
     device: str  # "cpu" | "cuda" | "mps"
-    diverged: bool  # a loss became non-finite, or training ended above its first loss
+    diverged: (
+        bool  # a loss became non-finite, or training ended above its first loss
+    )
     train_loss: float  # at the end, on the first 5,000 images or 65,536 characters of the training set
     train_accuracy: float
     test_loss: float  # at the end
@@ -85,7 +97,9 @@ class RunRecord(TrainingRecord):
     :class:`TrainingRecord` and what the sweep adds."""
 
     key: str  # the run's identity: a hash of family, dataset, shape, data size, seed, recipe, processing
-    processing: str  # "none" | "shift2" | "pca50" (MLP only; see helpers.data.processing)
+    processing: (
+        str  # "none" | "shift2" | "pca50" (MLP only; see helpers.data.processing)
+    )
     step_scale: float  # the profile's multiplier on the recipe's step counts
 
 
@@ -109,7 +123,11 @@ def results_dir() -> Path:
     """``$SCALING_BOOK_RESULTS``, else the repository's ``results/`` folder.
     (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     configured = os.environ.get(RESULTS_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "results"
+    return (
+        Path(configured)
+        if configured
+        else Path(__file__).resolve().parents[1] / "results"
+    )
 
 
 def regenerate_command(name: str, profile: str = "full") -> str:
@@ -120,18 +138,23 @@ def regenerate_command(name: str, profile: str = "full") -> str:
 
 # --- experiments: one JSON table, written atomically ---------------------------------------------------
 
+
 def write_json_atomic(path: Path, payload: Any) -> Path:
     """Write ``payload`` as indented JSON to ``path`` so that readers never see a partial file.
     (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=1, sort_keys=True)
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp creates owner-only files; results are for everyone to read
+        os.chmod(
+            temporary, 0o644
+        )  # mkstemp creates owner-only files; results are for everyone to read
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -153,6 +176,7 @@ def read_results(name: str) -> ExperimentResults:
 
 # --- sweeps: one JSON line per run, append-only -------------------------------------------------------
 
+
 def read_rows(path: Path) -> list[RunRecord]:
     """All complete rows of a sweep's results file. A line that is not valid JSON (a write cut short by
     a crash) is reported with a warning and ignored.
@@ -166,8 +190,11 @@ def read_rows(path: Path) -> list[RunRecord]:
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError:
-            warnings.warn(f"{path}:{number}: ignoring an incomplete line (a run interrupted while it was "
-                          f"being written); that run will be trained again", stacklevel=2)
+            warnings.warn(
+                f"{path}:{number}: ignoring an incomplete line (a run interrupted while it was "
+                f"being written); that run will be trained again",
+                stacklevel=2,
+            )
     return rows
 
 
@@ -180,8 +207,11 @@ def repair_tail(path: Path) -> None:
     if data.endswith(b"\n"):
         return
     keep = data.rfind(b"\n") + 1
-    warnings.warn(f"{path}: removing a partial last line of {len(data) - keep} bytes left by an interrupted "
-                  f"write", stacklevel=2)
+    warnings.warn(
+        f"{path}: removing a partial last line of {len(data) - keep} bytes left by an interrupted "
+        f"write",
+        stacklevel=2,
+    )
     with path.open("r+b") as handle:
         handle.truncate(keep)
 
@@ -190,7 +220,9 @@ def append_rows(path: Path, rows: Sequence[RunRecord]) -> None:
     """Append rows as JSON lines with a single ``write``, then ``fsync``.
     (Preface, "Profiles", for results files; Chapter 3, for sweep records)"""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = b"".join(json.dumps(row, sort_keys=True).encode() + b"\n" for row in rows)
+    payload = b"".join(
+        json.dumps(row, sort_keys=True).encode() + b"\n" for row in rows
+    )
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(descriptor, payload)
@@ -201,29 +233,44 @@ def append_rows(path: Path, rows: Sequence[RunRecord]) -> None:
 
 # --- what notebooks need from records -------------------------------------------------------------------
 
-def column(rows: Iterable[dict[str, Any]], field: str, dtype: Any = float) -> np.ndarray:
+
+def column(
+    rows: Iterable[dict[str, Any]], field: str, dtype: Any = float
+) -> np.ndarray:
     """One field of every row as an array (Chapter 3): ``column(rows, "test_loss")``."""
     rows = list(rows)
     if rows and field not in rows[0]:
-        raise KeyError(f"rows have no field {field!r}; they have {', '.join(sorted(rows[0]))}")
+        raise KeyError(
+            f"rows have no field {field!r}; they have {', '.join(sorted(rows[0]))}"
+        )
     return np.array([row[field] for row in rows], dtype=dtype)
 
 
-def select(rows: Iterable[dict[str, Any]], order_by: str | Sequence[str] | None = None,
-           **conditions: Any) -> list[dict[str, Any]]:
+def select(
+    rows: Iterable[dict[str, Any]],
+    order_by: str | Sequence[str] | None = None,
+    **conditions: Any,
+) -> list[dict[str, Any]]:
     """The rows whose fields equal ``conditions``, sorted by ``order_by`` if given (Chapter 3).
 
     ``select(rows, n_train=55_000, order_by="n_params")``.
     """
-    chosen = [row for row in rows if all(row[field] == value for field, value in conditions.items())]
+    chosen = [
+        row
+        for row in rows
+        if all(row[field] == value for field, value in conditions.items())
+    ]
     if order_by is not None:
         fields = (order_by,) if isinstance(order_by, str) else tuple(order_by)
         chosen.sort(key=lambda row: tuple(row[field] for field in fields))
     return chosen
 
 
-def mean_over_seeds(rows: Sequence[dict[str, Any]], metric: str, by: Sequence[str] = ("width", "n_train"),
-                    ) -> list[dict[str, Any]]:
+def mean_over_seeds(
+    rows: Sequence[dict[str, Any]],
+    metric: str,
+    by: Sequence[str] = ("width", "n_train"),
+) -> list[dict[str, Any]]:
     """One row per configuration ``by`` (Chapter 3), sorted by it: ``by``'s fields, ``n_params``, the mean
     of ``metric``, its sample standard deviation over seeds (``<metric>_std``, 0 for one seed) and
     ``n_seeds``."""
@@ -233,7 +280,15 @@ def mean_over_seeds(rows: Sequence[dict[str, Any]], metric: str, by: Sequence[st
     summary = []
     for key, members in sorted(groups.items()):
         values = np.array([member[metric] for member in members], dtype=float)
-        summary.append({**dict(zip(by, key)), "n_params": members[0]["n_params"], metric: float(values.mean()),
-                        f"{metric}_std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                        "n_seeds": len(values)})
+        summary.append(
+            {
+                **dict(zip(by, key)),
+                "n_params": members[0]["n_params"],
+                metric: float(values.mean()),
+                f"{metric}_std": float(values.std(ddof=1))
+                if len(values) > 1
+                else 0.0,
+                "n_seeds": len(values),
+            }
+        )
     return summary

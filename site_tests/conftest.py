@@ -30,7 +30,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html"))
-SCREENSHOTS = Path(os.environ.get("SITE_SCREENSHOTS", ROOT / "_build" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("SITE_SCREENSHOTS", ROOT / "_build" / "screenshots")
+)
 STRICT = os.environ.get("SITE_STRICT", "") not in ("", "0")
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -40,11 +42,7 @@ ACTION_TIMEOUT_MS = 15_000
 TEST_TIMEOUT_S = 240  # pytest-timeout, per test: nothing here may hang CI
 
 # Checks that wait on content owned elsewhere; see the module docstring.
-PENDING = {
-    "image alt text": "figure alt text is to be added in the notebooks",
-    "code block width": "long code lines are to be reformatted in the notebooks",
-    "notebook set-up cell": "`make setup-cells` is to be run on the notebooks",
-}
+PENDING: dict[str, str] = {}
 
 FINDINGS: dict[str, list[str]] = {}
 
@@ -78,7 +76,12 @@ def toc_docnames(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
                 walk(item.get(key))
 
     walk(toc.get("parts") or toc.get("chapters") or toc.get("sections"))
-    return [str(Path(name).with_suffix("")) if Path(name).suffix in (".md", ".ipynb") else name for name in names]
+    return [
+        str(Path(name).with_suffix(""))
+        if Path(name).suffix in (".md", ".ipynb")
+        else name
+        for name in names
+    ]
 
 
 PAGES = toc_docnames()
@@ -107,7 +110,9 @@ def site_url():
     handler = functools.partial(_QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="site-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -121,13 +126,24 @@ def site_url():
 
 
 def chromium_executable() -> str:
-    candidates = [os.environ.get("CHROMIUM"), "/usr/lib/chromium/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser")]
+    candidates = [
+        os.environ.get("CHROMIUM"),
+        "/usr/lib/chromium/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ]
     for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+        if (
+            candidate
+            and Path(candidate).is_file()
+            and os.access(candidate, os.X_OK)
+        ):
             return candidate
-    pytest.exit("no chromium: `apt-get install chromium` (make test-site does it when run as root), "
-                "or set CHROMIUM=/path/to/chromium", returncode=2)
+    pytest.exit(
+        "no chromium: `apt-get install chromium` (make test-site does it when run as root), "
+        "or set CHROMIUM=/path/to/chromium",
+        returncode=2,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -139,8 +155,14 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=chromium_executable(),
             timeout=60_000,
-            args=["--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+            args=[
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         try:
             yield browser
@@ -188,7 +210,9 @@ def new_context(browser, site_url: str, viewport: dict, phone: bool = False):
 
     def on_request(request):  # what routing does not see (web sockets and the like)
         url = request.url
-        if not url.startswith((site_url, "http:", "https:", "data:", "blob:", "about:")):
+        if not url.startswith(
+            (site_url, "http:", "https:", "data:", "blob:", "about:")
+        ):
             traffic.external.append(url)
 
     def on_response(response):
@@ -203,9 +227,18 @@ def new_context(browser, site_url: str, viewport: dict, phone: bool = False):
         page.on("request", on_request)
         page.on("response", on_response)
         page.on("requestfailed", on_request_failed)
-        page.on("console", lambda m: m.type == "error" and traffic.console_errors.append(
-            f"console.error: {m.text} ({m.location.get('url', '')}:{m.location.get('lineNumber', '')})"))
-        page.on("pageerror", lambda e: traffic.console_errors.append(f"uncaught: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and traffic.console_errors.append(
+                    f"console.error: {m.text} ({m.location.get('url', '')}:{m.location.get('lineNumber', '')})"
+                )
+            ),
+        )
+        page.on(
+            "pageerror", lambda e: traffic.console_errors.append(f"uncaught: {e}")
+        )
 
     context.on("page", on_page)
     return context, traffic
@@ -216,7 +249,7 @@ def page_url(site_url: str, docname: str) -> str:
 
 
 def relative(url: str, site_url: str) -> str:
-    return url[len(site_url) + 1:] if url.startswith(site_url + "/") else url
+    return url[len(site_url) + 1 :] if url.startswith(site_url + "/") else url
 
 
 # --------------------------------------------------------------------------------------------------
@@ -332,7 +365,14 @@ def _visit(page, traffic: Traffic, url: str, docname: str, probe: str) -> Visit:
     data = page.evaluate(probe)
     page.wait_for_timeout(100)  # late console messages
     ext, fail_, err = before
-    return Visit(docname, url, data, traffic.external[ext:], traffic.failed[fail_:], traffic.console_errors[err:])
+    return Visit(
+        docname,
+        url,
+        data,
+        traffic.external[ext:],
+        traffic.failed[fail_:],
+        traffic.console_errors[err:],
+    )
 
 
 @pytest.fixture(scope="session")
@@ -358,7 +398,9 @@ def visit_desktop(desktop, site_url):
 
     @functools.lru_cache(maxsize=None)
     def visit(docname: str) -> Visit:
-        return _visit(page, traffic, page_url(site_url, docname), docname, DESKTOP_PROBE)
+        return _visit(
+            page, traffic, page_url(site_url, docname), docname, DESKTOP_PROBE
+        )
 
     return visit
 
@@ -370,7 +412,9 @@ def visit_phone(phone, site_url):
 
     @functools.lru_cache(maxsize=None)
     def visit(docname: str) -> Visit:
-        return _visit(page, traffic, page_url(site_url, docname), docname, OVERFLOW_PROBE)
+        return _visit(
+            page, traffic, page_url(site_url, docname), docname, OVERFLOW_PROBE
+        )
 
     return visit
 
@@ -387,8 +431,12 @@ def pytest_terminal_summary(terminalreporter):
         lines.append(f"{check}: {len(found)}")
         lines.extend(f"    {line}" for line in found)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "findings.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    terminalreporter.section("site findings (also in _build/screenshots/findings.txt)")
+    (SCREENSHOTS / "findings.txt").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    terminalreporter.section(
+        "site findings (also in _build/screenshots/findings.txt)"
+    )
     for line in lines:
         terminalreporter.write_line(line)
 

@@ -21,7 +21,9 @@ class FileServer:
     files: dict[str, bytes] = field(default_factory=dict)
     truncate_first: int = 0  # how many responses to cut off halfway
     honour_range: bool = True
-    requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
+    requests: list[tuple[str, str | None]] = field(
+        default_factory=list
+    )  # (path, Range header)
     url: str = ""
 
 
@@ -44,7 +46,9 @@ def file_server() -> Iterator[FileServer]:
             if range_header and state.honour_range:
                 start = int(range_header.removeprefix("bytes=").split("-")[0])
                 self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.send_header(
+                    "Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}"
+                )
             else:
                 self.send_response(200)
             payload = body[start:]
@@ -75,8 +79,10 @@ def real_data_root() -> Path:
     configured = os.environ.get(DATA_ENV)
     root = Path(configured) if configured else None
     if root is None or not (root / "MNIST" / "raw").is_dir():
-        message = (f"real datasets not found: set {DATA_ENV} to a folder that holds them, for example after "
-                   "`scaling-book data download` (which fetches them into that folder)")
+        message = (
+            f"real datasets not found: set {DATA_ENV} to a folder that holds them, for example after "
+            "`scaling-book data download` (which fetches them into that folder)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

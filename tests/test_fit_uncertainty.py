@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.fit import ConvergenceError, bootstrap, check_extrapolation, fit_joint, fit_linear, fit_power_law
+from helpers.fit import (
+    ConvergenceError,
+    bootstrap,
+    check_extrapolation,
+    fit_joint,
+    fit_linear,
+    fit_power_law,
+)
 from helpers.fit.synthetic import HOFFMANN_2022, isoflop_design, sample_losses
 
 
@@ -35,7 +42,10 @@ def test_bootstrap_is_reproducible_and_passes_fit_options():
 def test_bootstrap_counts_failed_resamples_and_gives_up_when_too_many_fail():
     x = np.array([1.0, 1.0, 1.0, 1.0, 2.0])  # most resamples have a single x value
     y = np.array([1.0, 1.1, 0.9, 1.0, 2.0])
-    with pytest.raises(ConvergenceError, match=r"of 50 bootstrap fits failed \(the first: all x are equal"):
+    with pytest.raises(
+        ConvergenceError,
+        match=r"of 50 bootstrap fits failed \(the first: all x are equal",
+    ):
         bootstrap(fit_linear, x, y, n=50, seed=0)
 
 
@@ -48,8 +58,13 @@ def test_bootstrap_of_the_joint_law_with_a_warm_start():
     assert result.stderr["E"] > 0
 
 
-@pytest.mark.parametrize("n, level, message", [(1, 0.9, "at least 2 resamples, got 1"),
-                                               (10, 1.5, "between 0 and 1, got 1.5; pass e.g. 0.95")])
+@pytest.mark.parametrize(
+    "n, level, message",
+    [
+        (1, 0.9, "at least 2 resamples, got 1"),
+        (10, 1.5, "between 0 and 1, got 1.5; pass e.g. 0.95"),
+    ],
+)
 def test_bootstrap_bad_arguments(n, level, message):
     with pytest.raises(ValueError, match=message):
         bootstrap(fit_power_law, [1, 2, 3], [3, 2, 1], n=n, level=level)
@@ -68,8 +83,12 @@ def test_extrapolation_exposes_a_missing_floor():
     y = 0.2 + 5.0 * x**-0.5
     held_out = x > 1e5
     straight = check_extrapolation(fit_power_law, x, y, held_out=held_out)
-    curved = check_extrapolation(fit_power_law, x, y, held_out=held_out, offset=True)
-    assert np.all(straight.relative_error < -0.05)  # a line through a bending curve predicts too low
+    curved = check_extrapolation(
+        fit_power_law, x, y, held_out=held_out, offset=True
+    )
+    assert np.all(
+        straight.relative_error < -0.05
+    )  # a line through a bending curve predicts too low
     assert curved.mean_absolute_relative_error < 1e-4
 
 
@@ -81,22 +100,37 @@ def test_joint_extrapolation_to_larger_budgets():
 
 
 def test_bootstrap_data_errors_name_the_lengths():
-    with pytest.raises(ValueError, match=r"equal-length data arrays, got lengths \[3, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"equal-length data arrays, got lengths \[3, 2\]"
+    ):
         bootstrap(fit_power_law, [1, 2, 3], [3, 2])
 
 
 def test_extrapolation_mask_errors():
-    with pytest.raises(ValueError, match=r"boolean mask of shape \(3,\), got \(1,\)"):
+    with pytest.raises(
+        ValueError, match=r"boolean mask of shape \(3,\), got \(1,\)"
+    ):
         check_extrapolation(fit_power_law, [1, 2, 3], [3, 2, 1], held_out=[True])
-    with pytest.raises(ValueError, match="some points to predict and leave some to fit; it selects 0 of 3"):
-        check_extrapolation(fit_power_law, [1, 2, 3], [3, 2, 1], held_out=[False] * 3)
+    with pytest.raises(
+        ValueError,
+        match="some points to predict and leave some to fit; it selects 0 of 3",
+    ):
+        check_extrapolation(
+            fit_power_law, [1, 2, 3], [3, 2, 1], held_out=[False] * 3
+        )
     with pytest.raises(ValueError, match="it selects 3 of 3"):
-        check_extrapolation(fit_power_law, [1, 2, 3], [3, 2, 1], held_out=[True] * 3)
-    with pytest.raises(ValueError, match="inputs followed by its target.*; got 1 array"):
+        check_extrapolation(
+            fit_power_law, [1, 2, 3], [3, 2, 1], held_out=[True] * 3
+        )
+    with pytest.raises(
+        ValueError, match="inputs followed by its target.*; got 1 array"
+    ):
         check_extrapolation(fit_power_law, [1, 2, 3], held_out=[True, False, False])
 
 
 def test_extrapolation_to_one_held_out_point_keeps_arrays():
     x = np.geomspace(100, 1e6, 5)
-    check = check_extrapolation(fit_power_law, x, 5.0 * x**-0.3, held_out=x == x.max())
+    check = check_extrapolation(
+        fit_power_law, x, 5.0 * x**-0.3, held_out=x == x.max()
+    )
     assert check.predicted.shape == check.relative_error.shape == (1,)

@@ -18,7 +18,10 @@ from helpers.data.formats import (
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
-    header = bytes([0, 0, type_code, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    header = (
+        bytes([0, 0, type_code, array.ndim])
+        + np.array(array.shape, ">u4").tobytes()
+    )
     return header + array.astype(np.uint8).tobytes()
 
 
@@ -41,7 +44,10 @@ def test_idx_wrong_type_code_is_refused():
 
 def test_idx_truncated_payload_is_refused():
     raw = idx_bytes(np.zeros((10, 28, 28), np.uint8))[:-5]
-    with pytest.raises(DataFormatError, match=r"shape \(10, 28, 28\) \(7840 bytes\) but the payload has 7835"):
+    with pytest.raises(
+        DataFormatError,
+        match=r"shape \(10, 28, 28\) \(7840 bytes\) but the payload has 7835",
+    ):
         parse_idx(raw, source="t.idx")
 
 
@@ -78,7 +84,9 @@ def test_cifar_records_are_decoded_channel_last():
 
 
 def test_cifar_partial_record_is_refused():
-    with pytest.raises(DataFormatError, match="not a whole number of 3073-byte records"):
+    with pytest.raises(
+        DataFormatError, match="not a whole number of 3073-byte records"
+    ):
         parse_cifar_records(bytes(3073 * 2 + 100), source="data_batch_1.bin")
 
 
@@ -91,14 +99,29 @@ def test_cifar_label_out_of_range_is_refused():
 
 def test_count_mismatch_is_refused():
     with pytest.raises(DataFormatError, match="3 images but 2 labels"):
-        check_images_and_labels(np.zeros((3, 28, 28)), np.zeros(2), image_shape=(28, 28),
-                                expected_count=None, source="s")
+        check_images_and_labels(
+            np.zeros((3, 28, 28)),
+            np.zeros(2),
+            image_shape=(28, 28),
+            expected_count=None,
+            source="s",
+        )
     with pytest.raises(DataFormatError, match="3 examples, expected 60000"):
-        check_images_and_labels(np.zeros((3, 28, 28)), np.zeros(3, int), image_shape=(28, 28),
-                                expected_count=60000, source="s")
+        check_images_and_labels(
+            np.zeros((3, 28, 28)),
+            np.zeros(3, int),
+            image_shape=(28, 28),
+            expected_count=60000,
+            source="s",
+        )
     with pytest.raises(DataFormatError, match=r"images have shape \(28, 27\)"):
-        check_images_and_labels(np.zeros((3, 28, 27)), np.zeros(3, int), image_shape=(28, 28),
-                                expected_count=None, source="s")
+        check_images_and_labels(
+            np.zeros((3, 28, 27)),
+            np.zeros(3, int),
+            image_shape=(28, 28),
+            expected_count=None,
+            source="s",
+        )
 
 
 def test_text_must_be_nonempty_utf8(tmp_path):

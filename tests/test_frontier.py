@@ -12,8 +12,17 @@ def synthetic_run(n_params: int, seed: int = 0, steps: int = 30) -> dict:
     """A run whose loss after D examples is 1 + 30/N^0.3 + 40/D^0.3 (6 N FLOPs per example)."""
     examples = np.geomspace(100, 1e7, steps)
     loss = 1 + 30 / n_params**0.3 + 40 / examples**0.3
-    return {"width": n_params, "n_train": 1000, "seed": seed, "n_params": n_params, "test_loss": float(loss[-1]),
-            "curve": [{"flops": 6 * n_params * d, "test_loss": float(l)} for d, l in zip(examples, loss)]}
+    return {
+        "width": n_params,
+        "n_train": 1000,
+        "seed": seed,
+        "n_params": n_params,
+        "test_loss": float(loss[-1]),
+        "curve": [
+            {"flops": 6 * n_params * d, "test_loss": float(l)}
+            for d, l in zip(examples, loss)
+        ],
+    }
 
 
 SIZES = [10**3, 3 * 10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6]
@@ -40,7 +49,9 @@ def test_isoflop_curve_finds_the_analytic_optimum():
     # brute force on the same law along 6 N D = budget
     grid = np.geomspace(1e3, 1e7, 200_001)
     brute = grid[np.argmin(30 / grid**0.3 + 40 / (budget / (6 * grid)) ** 0.3)]
-    assert curve.n_opt == pytest.approx(brute, rel=0.15)  # a parabola in log N is an approximation
+    assert curve.n_opt == pytest.approx(
+        brute, rel=0.15
+    )  # a parabola in log N is an approximation
 
 
 def test_isoflop_curve_needs_three_sizes():

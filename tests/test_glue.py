@@ -11,17 +11,27 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE = re.compile(r"\{glue(?::(?:any|text|md|math|figure))?:?\}`([^`]+)`")
-DIRECTIVE = re.compile(r"^[`:]{3,}\{glue(?::(?:any|text|md|math|figure))?:?\}\s+(\S+)", re.MULTILINE)
+DIRECTIVE = re.compile(
+    r"^[`:]{3,}\{glue(?::(?:any|text|md|math|figure))?:?\}\s+(\S+)", re.MULTILINE
+)
 GLUE_CALL = re.compile(r"""\bglue\(\s*["']([^"']+)["']""")
 
 
 def notebook_cells(path: Path, kind: str) -> list[str]:
-    return ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == kind]
+    return [
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text())["cells"]
+        if cell["cell_type"] == kind
+    ]
 
 
 def glued_names(notebook: Path) -> set[str]:
     """The names a notebook glues (literal first arguments of ``glue(...)``)."""
-    return {name for source in notebook_cells(notebook, "code") for name in GLUE_CALL.findall(source)}
+    return {
+        name
+        for source in notebook_cells(notebook, "code")
+        for name in GLUE_CALL.findall(source)
+    }
 
 
 def references(text: str) -> list[str]:
@@ -41,11 +51,17 @@ def resolve(reference: str, page: Path) -> tuple[Path | None, str]:
     return (page if page.suffix == ".ipynb" else None), reference.split(":")[0]
 
 
-PAGES = sorted((ROOT / "book").glob("*.md")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+PAGES = sorted((ROOT / "book").glob("*.md")) + sorted(
+    (ROOT / "notebooks").glob("*.ipynb")
+)
 
 
 def page_text(page: Path) -> str:
-    return "\n".join(notebook_cells(page, "markdown")) if page.suffix == ".ipynb" else page.read_text()
+    return (
+        "\n".join(notebook_cells(page, "markdown"))
+        if page.suffix == ".ipynb"
+        else page.read_text()
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
@@ -54,10 +70,14 @@ def test_every_pasted_number_is_glued_by_the_notebook_it_names(page):
     for reference in references(page_text(page)):
         notebook, name = resolve(reference, page)
         if notebook is None or not notebook.is_file():
-            missing.append(f"{reference!r}: no notebook {notebook} (from a .md page write "
-                           "`../notebooks/NAME.ipynb::name`)")
+            missing.append(
+                f"{reference!r}: no notebook {notebook} (from a .md page write "
+                "`../notebooks/NAME.ipynb::name`)"
+            )
         elif name not in glued_names(notebook):
-            missing.append(f"{reference!r}: {notebook.relative_to(ROOT)} glues no {name!r}")
+            missing.append(
+                f"{reference!r}: {notebook.relative_to(ROOT)} glues no {name!r}"
+            )
     assert not missing, "\n".join(missing)
 
 
@@ -65,8 +85,19 @@ def test_the_checker_reads_roles_and_directives(tmp_path):
     text = "a {glue:text}`../notebooks/x.ipynb::alpha:.2f` b {glue}`beta`\n```{glue:figure} gamma\n:name: f\n```\n"
     assert references(text) == ["../notebooks/x.ipynb::alpha:.2f", "beta", "gamma"]
     page = ROOT / "book" / "page.md"
-    assert resolve("../notebooks/x.ipynb::alpha:.2f", page) == (ROOT / "notebooks" / "x.ipynb", "alpha")
-    assert resolve("/notebooks/x.ipynb::alpha", page) == (ROOT / "notebooks" / "x.ipynb", "alpha")
-    assert resolve("../notebooks/x::alpha", page) == (None, "alpha")  # MyST-NB needs the extension
+    assert resolve("../notebooks/x.ipynb::alpha:.2f", page) == (
+        ROOT / "notebooks" / "x.ipynb",
+        "alpha",
+    )
+    assert resolve("/notebooks/x.ipynb::alpha", page) == (
+        ROOT / "notebooks" / "x.ipynb",
+        "alpha",
+    )
+    assert resolve("../notebooks/x::alpha", page) == (
+        None,
+        "alpha",
+    )  # MyST-NB needs the extension
     assert resolve("beta", page) == (None, "beta")
-    assert GLUE_CALL.findall('glue("alpha", 0.5, display=False)\nglue( "beta" ,1)') == ["alpha", "beta"]
+    assert GLUE_CALL.findall(
+        'glue("alpha", 0.5, display=False)\nglue( "beta" ,1)'
+    ) == ["alpha", "beta"]

@@ -34,7 +34,11 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if path != PACKAGE / "__init__.py"}
+MODULES = {
+    module_name(path): path
+    for path in sorted(PACKAGE.rglob("*.py"))
+    if path != PACKAGE / "__init__.py"
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -42,12 +46,20 @@ def imported_modules(path: Path) -> set[str]:
     ``TYPE_CHECKING`` blocks), resolved to the most specific module that exists."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpers"):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("helpers")
+        ):
             for alias in node.names:
                 candidate = f"{node.module}.{alias.name}"
                 found.add(candidate if candidate in MODULES else node.module)
         elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("helpers"))
+            found.update(
+                alias.name
+                for alias in node.names
+                if alias.name.startswith("helpers")
+            )
     return found - {module_name(path)}
 
 
@@ -59,7 +71,9 @@ def layer_of(name: str) -> tuple[int, str]:
         for member in members:
             if name == member or name.startswith(member + "."):
                 return index, member
-    raise AssertionError(f"{name} is in no layer of tests/test_layout.py: add it to LAYERS")
+    raise AssertionError(
+        f"{name} is in no layer of tests/test_layout.py: add it to LAYERS"
+    )
 
 
 def test_every_import_points_up_the_chain():
@@ -68,9 +82,14 @@ def test_every_import_points_up_the_chain():
         layer, group = layer_of(name)
         for target in targets:
             target_layer, target_group = layer_of(target)
-            if target_layer > layer or (target_layer == layer and target_group != group):
+            if target_layer > layer or (
+                target_layer == layer and target_group != group
+            ):
                 wrong.append(f"{name} imports {target}")
-    assert not wrong, "imports against the flow data -> models -> train -> sweep -> fit -> plot:\n" + "\n".join(wrong)
+    assert not wrong, (
+        "imports against the flow data -> models -> train -> sweep -> fit -> plot:\n"
+        + "\n".join(wrong)
+    )
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -82,7 +101,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node], _ = 1, path.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                return path[path.index(target):] + [target]
+                return path[path.index(target) :] + [target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         state[node] = 2
@@ -121,14 +140,20 @@ def test_every_module_imports_on_its_own():
         "        failed.append(f'{name}: {error!r}')\n"
         "print('\\n'.join(failed))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("name", ["helpers.train", "helpers.sweep", "helpers.models"])
+@pytest.mark.parametrize(
+    "name", ["helpers.train", "helpers.sweep", "helpers.models"]
+)
 def test_packages_document_their_modules(name):
-    assert ast.get_docstring(ast.parse(MODULES[name].read_text())), f"{name} has no docstring"
+    assert ast.get_docstring(ast.parse(MODULES[name].read_text())), (
+        f"{name} has no docstring"
+    )
 
 
 def test_every_public_helper_names_the_chapter_that_explains_it():
@@ -136,8 +161,12 @@ def test_every_public_helper_names_the_chapter_that_explains_it():
     unnamed = []
     for name, path in MODULES.items():
         for node in ast.parse(path.read_text()).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            if isinstance(
+                node, (ast.FunctionDef, ast.ClassDef)
+            ) and not node.name.startswith("_"):
                 doc = ast.get_docstring(node) or ""
-                if not any(place in doc for place in ("Chapter", "Preface", "Appendix")):
+                if not any(
+                    place in doc for place in ("Chapter", "Preface", "Appendix")
+                ):
                     unnamed.append(f"{name}.{node.name}")
     assert not unnamed, "docstrings that name no chapter: " + ", ".join(unnamed)

@@ -11,12 +11,20 @@ from helpers.profiles import PROFILE_ENV, PROFILES, current_profile, get_profile
 
 def test_three_profiles_grow_in_cost():
     smoke, workshop, full = (PROFILES[n] for n in ("smoke", "workshop", "full"))
-    assert smoke.n_test < workshop.n_test and full.n_test is None  # None: the whole test split
-    assert full.uses_committed_results and not workshop.uses_committed_results and not smoke.uses_committed_results
+    assert (
+        smoke.n_test < workshop.n_test and full.n_test is None
+    )  # None: the whole test split
+    assert (
+        full.uses_committed_results
+        and not workshop.uses_committed_results
+        and not smoke.uses_committed_results
+    )
 
 
 def test_select_picks_the_value_for_the_profile():
-    assert [PROFILES[n].select(smoke="s", workshop="w", full="f") for n in PROFILES] == ["s", "w", "f"]
+    assert [
+        PROFILES[n].select(smoke="s", workshop="w", full="f") for n in PROFILES
+    ] == ["s", "w", "f"]
 
 
 def test_environment_variable_chooses(monkeypatch):
@@ -28,7 +36,10 @@ def test_environment_variable_chooses(monkeypatch):
 
 def test_unknown_profile_names_the_choices(monkeypatch):
     monkeypatch.setenv(PROFILE_ENV, "fast")
-    with pytest.raises(ValueError, match="unknown profile 'fast': choose one of smoke, workshop, full"):
+    with pytest.raises(
+        ValueError,
+        match="unknown profile 'fast': choose one of smoke, workshop, full",
+    ):
         current_profile()
 
 

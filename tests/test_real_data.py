@@ -14,9 +14,13 @@ MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("split, counts", [("train", MNIST_TRAIN_COUNTS), ("test", MNIST_TEST_COUNTS)])
+@pytest.mark.parametrize(
+    "split, counts", [("train", MNIST_TRAIN_COUNTS), ("test", MNIST_TEST_COUNTS)]
+)
 def test_mnist_split(real_data_root, split, counts):
-    images, labels = load_dataset("mnist", split, root=real_data_root, download=False)
+    images, labels = load_dataset(
+        "mnist", split, root=real_data_root, download=False
+    )
     assert images.shape == (sum(counts), 28, 28) and images.dtype == np.uint8
     assert labels.shape == (sum(counts),) and labels.dtype == np.int64
     assert np.bincount(labels, minlength=10).tolist() == counts
@@ -34,10 +38,14 @@ def test_mnist_pixel_statistics(real_data_root):
 @pytest.mark.real_data
 @pytest.mark.parametrize("split, per_class", [("train", 5000), ("test", 1000)])
 def test_cifar10_split(real_data_root, split, per_class):
-    images, labels = load_dataset("cifar10", split, root=real_data_root, download=False)
+    images, labels = load_dataset(
+        "cifar10", split, root=real_data_root, download=False
+    )
     assert images.shape == (10 * per_class, 32, 32, 3) and images.dtype == np.uint8
     assert np.bincount(labels, minlength=10).tolist() == [per_class] * 10
-    assert 0.3 < images.mean() / 255 < 0.6  # natural photographs, not noise or blank records
+    assert (
+        0.3 < images.mean() / 255 < 0.6
+    )  # natural photographs, not noise or blank records
 
 
 @pytest.mark.real_data
@@ -53,8 +61,12 @@ def test_tiny_shakespeare_is_byte_identical(real_data_root):
 
 @pytest.mark.real_data
 def test_verify_reports_every_dataset(real_data_root):
-    assert verify_dataset("mnist", real_data_root).startswith("mnist: 60,000 train + 10,000 test")
-    assert verify_dataset("cifar10", real_data_root).startswith("cifar10: 50,000 train + 10,000 test")
+    assert verify_dataset("mnist", real_data_root).startswith(
+        "mnist: 60,000 train + 10,000 test"
+    )
+    assert verify_dataset("cifar10", real_data_root).startswith(
+        "cifar10: 50,000 train + 10,000 test"
+    )
 
 
 def test_unknown_names_are_refused(tmp_path):

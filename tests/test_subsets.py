@@ -10,7 +10,9 @@ from helpers.data import channel_stats, nested_subsets, stratified_order
 from helpers.data.splits import normalise_pixels
 
 RNG = np.random.default_rng(123)
-LABELS = RNG.choice(10, size=5_000, p=np.linspace(1, 2, 10) / np.linspace(1, 2, 10).sum())
+LABELS = RNG.choice(
+    10, size=5_000, p=np.linspace(1, 2, 10) / np.linspace(1, 2, 10).sum()
+)
 
 
 def test_order_is_a_permutation():
@@ -43,7 +45,9 @@ def test_seed_determines_the_subset():
 
 
 def test_bad_sizes_are_refused():
-    with pytest.raises(ValueError, match=r"subset sizes \[0, 5001\] must lie in 1..5000"):
+    with pytest.raises(
+        ValueError, match=r"subset sizes \[0, 5001\] must lie in 1..5000"
+    ):
         nested_subsets(LABELS, [0, 10, 5001], seed=0)
 
 
@@ -52,11 +56,17 @@ def test_normalise_pixels_grey_and_colour():
     assert torch.all(normalise_pixels(grey, 0.5, 0.25) == 2.0)
     colour = torch.zeros((2, 3, 32, 32), dtype=torch.uint8)
     colour[:, 2] = 51
-    mean, std = torch.tensor([0.0, 0.0, 0.1]).view(1, 3, 1, 1), torch.tensor([1.0, 1.0, 0.5]).view(1, 3, 1, 1)
+    mean, std = (
+        torch.tensor([0.0, 0.0, 0.1]).view(1, 3, 1, 1),
+        torch.tensor([1.0, 1.0, 0.5]).view(1, 3, 1, 1),
+    )
     values = normalise_pixels(colour, mean, std)
     assert values.dtype == torch.float32
     assert torch.allclose(values[:, 2], torch.full((2, 32, 32), (0.2 - 0.1) / 0.5))
-    assert normalise_pixels(colour, 0.0, 1.0, dtype=torch.float64).dtype == torch.float64
+    assert (
+        normalise_pixels(colour, 0.0, 1.0, dtype=torch.float64).dtype
+        == torch.float64
+    )
 
 
 def test_normalise_pixels_refuses_floats():

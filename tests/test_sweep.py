@@ -16,8 +16,22 @@ from pathlib import Path
 import pytest
 
 from helpers.profiles import get_profile
-from helpers.results import RESULTS_ENV, MissingResultsError, RunRecord, append_rows, read_rows, repair_tail
-from helpers.sweep import Grid, RunSpec, Sweep, get_sweep, pending_runs, sweep_results
+from helpers.results import (
+    RESULTS_ENV,
+    MissingResultsError,
+    RunRecord,
+    append_rows,
+    read_rows,
+    repair_tail,
+)
+from helpers.sweep import (
+    Grid,
+    RunSpec,
+    Sweep,
+    get_sweep,
+    pending_runs,
+    sweep_results,
+)
 
 SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 
@@ -25,14 +39,22 @@ SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 def test_run_keys_are_stable_and_distinguish_every_field():
     assert SPEC.key == RunSpec(**dataclasses.asdict(SPEC)).key
     assert len(SPEC.key) == 16
-    changed = [dataclasses.replace(SPEC, **{field.name: value}) for field, value in zip(
-        dataclasses.fields(SPEC), ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2, "pca50", 1))]
+    changed = [
+        dataclasses.replace(SPEC, **{field.name: value})
+        for field, value in zip(
+            dataclasses.fields(SPEC),
+            ("cnn", "cifar10", 65, 3, 1001, 1, 0.5, "other", 2, "pca50", 1),
+        )
+    ]
     assert len({spec.key for spec in changed} | {SPEC.key}) == len(changed) + 1
 
 
 def test_a_field_at_its_default_leaves_existing_keys_unchanged():
-    fields = {name: value for name, value in dataclasses.asdict(SPEC).items()
-              if name not in ("processing", "order_seed")}
+    fields = {
+        name: value
+        for name, value in dataclasses.asdict(SPEC).items()
+        if name not in ("processing", "order_seed")
+    }
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     assert SPEC.key == hashlib.sha256(canonical.encode()).hexdigest()[:16]
     assert dataclasses.replace(SPEC, processing="pca50").key != SPEC.key
@@ -41,9 +63,19 @@ def test_a_field_at_its_default_leaves_existing_keys_unchanged():
 
 def spec_of(row: RunRecord) -> RunSpec:
     """The run a record describes, rebuilt from the record's own fields."""
-    return RunSpec(row["family"], row["dataset"], row["width"], row["depth"], row["n_train"], row["seed"],
-                   row["step_scale"], row["recipe"]["name"], row["recipe"]["version"], row["processing"],
-                   row["order_seed"])
+    return RunSpec(
+        row["family"],
+        row["dataset"],
+        row["width"],
+        row["depth"],
+        row["n_train"],
+        row["seed"],
+        row["step_scale"],
+        row["recipe"]["name"],
+        row["recipe"]["version"],
+        row["processing"],
+        row["order_seed"],
+    )
 
 
 def test_committed_sweeps_are_complete_and_every_record_has_the_schema():
@@ -72,31 +104,56 @@ def test_partial_last_line_is_reported_ignored_and_repaired(tmp_path):
 
 def test_full_profile_reports_missing_runs_with_the_command(tmp_path, monkeypatch):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
-    with pytest.raises(MissingResultsError, match="scaling-book run mnist_mlp --profile full --workers 2"):
+    with pytest.raises(
+        MissingResultsError,
+        match="scaling-book run mnist_mlp --profile full --workers 2",
+    ):
         sweep_results("mnist_mlp", get_profile("full"))
 
 
 def sweep_command(results: Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, RESULTS_ENV: str(results), "PYTHONUNBUFFERED": "1"}
-    return [sys.executable, "-m", "helpers", "run", "mnist_mlp", "--profile", "smoke"], env
+    return [
+        sys.executable,
+        "-m",
+        "helpers",
+        "run",
+        "mnist_mlp",
+        "--profile",
+        "smoke",
+    ], env
 
 
 @pytest.mark.real_data
-def test_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(real_data_root, tmp_path):
+def test_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(
+    real_data_root, tmp_path
+):
     command, env = sweep_command(tmp_path)
     path = tmp_path / "mnist_mlp.smoke.jsonl"
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not path.exists() or path.read_bytes().count(b"\n") < 1):
+    while time.monotonic() < deadline and (
+        not path.exists() or path.read_bytes().count(b"\n") < 1
+    ):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    expected = {spec.key for spec in get_sweep("mnist_mlp").runs(get_profile("smoke"))}
+    expected = {
+        spec.key for spec in get_sweep("mnist_mlp").runs(get_profile("smoke"))
+    }
     finished = {row["key"] for row in read_rows(path)}
     assert 1 <= len(finished) < len(expected), "the kill should land mid-sweep"
     with path.open("ab") as handle:  # and as if the kill had also cut a write short
         handle.write(b'{"key": "partial')
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the resumed run repaired the partial line
         rows = read_rows(path)
@@ -106,42 +163,79 @@ def test_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_runs(real
 
 
 @pytest.mark.real_data
-def test_two_processes_running_one_sweep_train_each_run_once(real_data_root, tmp_path):
+def test_two_processes_running_one_sweep_train_each_run_once(
+    real_data_root, tmp_path
+):
     command, env = sweep_command(tmp_path)
-    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    second = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    second = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     assert first.wait() == 0 and second.wait() == 0
     keys = [row["key"] for row in read_rows(tmp_path / "mnist_mlp.smoke.jsonl")]
-    assert len(keys) == len(set(keys)) == len(get_sweep("mnist_mlp").runs(get_profile("smoke")))
+    assert (
+        len(keys)
+        == len(set(keys))
+        == len(get_sweep("mnist_mlp").runs(get_profile("smoke")))
+    )
 
 
 def test_sweeps_of_other_families_use_their_recipe_and_refuse_what_does_not_apply():
     smoke = get_profile("smoke")
     cnn_runs = get_sweep("cifar_cnn").runs(smoke)
-    assert {(spec.family, spec.dataset, spec.recipe, spec.depth) for spec in cnn_runs} == {
-        ("cnn", "cifar10", "cnn-cifar10", 5)}
+    assert {
+        (spec.family, spec.dataset, spec.recipe, spec.depth) for spec in cnn_runs
+    } == {("cnn", "cifar10", "cnn-cifar10", 5)}
     text_runs = get_sweep("shakespeare_transformer").runs(smoke)
-    assert {(spec.dataset, spec.recipe) for spec in text_runs} == {("tinyshakespeare", "transformer-shakespeare")}
+    assert {(spec.dataset, spec.recipe) for spec in text_runs} == {
+        ("tinyshakespeare", "transformer-shakespeare")
+    }
     grid = Grid(widths=(1,), depths=(5,), n_trains=(100,), seeds=(0,))
-    with pytest.raises(ValueError, match="unknown model family 'rnn': choose one of mlp, cnn, transformer"):
+    with pytest.raises(
+        ValueError,
+        match="unknown model family 'rnn': choose one of mlp, cnn, transformer",
+    ):
         Sweep("s", "", {"smoke": grid}, family="rnn")
-    with pytest.raises(ValueError, match=r"processings \('pca50',\) are not all available to the cnn family"):
-        Sweep("s", "", {"smoke": dataclasses.replace(grid, processings=("pca50",))}, family="cnn")
-    with pytest.raises(ValueError, match=r"depths \(3,\) are not the cnn family's; it has depths \(5,\)"):
-        Sweep("s", "", {"smoke": dataclasses.replace(grid, depths=(3,))}, family="cnn")
+    with pytest.raises(
+        ValueError,
+        match=r"processings \('pca50',\) are not all available to the cnn family",
+    ):
+        Sweep(
+            "s",
+            "",
+            {"smoke": dataclasses.replace(grid, processings=("pca50",))},
+            family="cnn",
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"depths \(3,\) are not the cnn family's; it has depths \(5,\)",
+    ):
+        Sweep(
+            "s", "", {"smoke": dataclasses.replace(grid, depths=(3,))}, family="cnn"
+        )
 
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("name", ["cifar_cnn", "shakespeare_transformer"])
-def test_cnn_and_transformer_sweeps_train_on_the_real_data(real_data_root, tmp_path, monkeypatch, name):
+def test_cnn_and_transformer_sweeps_train_on_the_real_data(
+    real_data_root, tmp_path, monkeypatch, name
+):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
     smoke = get_profile("smoke")
     rows = sweep_results(name, smoke)
-    assert sorted(row["key"] for row in rows) == sorted(spec.key for spec in get_sweep(name).runs(smoke))
+    assert sorted(row["key"] for row in rows) == sorted(
+        spec.key for spec in get_sweep(name).runs(smoke)
+    )
     for row in rows:
         assert set(row) == set(RunRecord.__annotations__) and not row["diverged"]
         assert spec_of(row).key == row["key"]
-        assert row["curve"][-1]["test_loss"] == row["test_loss"] < row["curve"][0]["test_loss"]
+        assert (
+            row["curve"][-1]["test_loss"]
+            == row["test_loss"]
+            < row["curve"][0]["test_loss"]
+        )
     assert pending_runs(name, smoke) == []
 
 
@@ -150,8 +244,18 @@ def test_varying_the_batch_order_gives_each_seed_its_own_order_and_job():
 
     grid = Grid(widths=(8,), depths=(1,), n_trains=(100,), seeds=(0, 1, 2))
     shared = Sweep("s", "", {"smoke": grid}).runs(get_profile("smoke"))
-    varied = Sweep("s", "", {"smoke": dataclasses.replace(grid, vary_order=True)}).runs(get_profile("smoke"))
-    assert [spec.order_seed for spec in shared] == [0, 0, 0] and [spec.order_seed for spec in varied] == [0, 1, 2]
+    varied = Sweep(
+        "s", "", {"smoke": dataclasses.replace(grid, vary_order=True)}
+    ).runs(get_profile("smoke"))
+    assert [spec.order_seed for spec in shared] == [0, 0, 0] and [
+        spec.order_seed for spec in varied
+    ] == [0, 1, 2]
     assert [len(job) for job in group_into_jobs(shared)] == [3]  # one stack
-    assert [len(job) for job in group_into_jobs(varied)] == [1, 1, 1]  # a stack shares its batches
-    assert varied[0].key == shared[0].key and varied[1].key != shared[1].key  # order 0 is the old default
+    assert [len(job) for job in group_into_jobs(varied)] == [
+        1,
+        1,
+        1,
+    ]  # a stack shares its batches
+    assert (
+        varied[0].key == shared[0].key and varied[1].key != shared[1].key
+    )  # order 0 is the old default

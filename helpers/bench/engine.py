@@ -61,17 +61,29 @@ def step_products(width: int, seeds: int, batch: int = 128) -> Callable[[], None
     layers 2 and 3 (none for the images). Their FLOPs are ``seeds * batch * MLPConfig(width, 2).train_flops_per_unit``.
     (Chapter 3: the engine benchmark)"""
     x = torch.randn(batch, 784)
-    first_weight, first_bias = torch.randn(784, seeds * width), torch.randn(seeds * width)
+    first_weight, first_bias = (
+        torch.randn(784, seeds * width),
+        torch.randn(seeds * width),
+    )
     hidden = torch.randn(seeds, batch, width)
     middle, last = torch.randn(seeds, width, width), torch.randn(seeds, width, 10)
-    grad_out, grad_hidden = torch.randn(seeds, batch, 10), torch.randn(seeds, batch, width)
+    grad_out, grad_hidden = (
+        torch.randn(seeds, batch, 10),
+        torch.randn(seeds, batch, width),
+    )
     grad_first = torch.randn(batch, seeds * width)
 
     def products() -> None:
         torch.addmm(first_bias, x, first_weight)
         torch.bmm(hidden, middle), torch.bmm(hidden, last)
-        torch.bmm(hidden.transpose(1, 2), grad_out), torch.bmm(grad_out, last.transpose(1, 2))
-        torch.bmm(hidden.transpose(1, 2), grad_hidden), torch.bmm(grad_hidden, middle.transpose(1, 2))
+        (
+            torch.bmm(hidden.transpose(1, 2), grad_out),
+            torch.bmm(grad_out, last.transpose(1, 2)),
+        )
+        (
+            torch.bmm(hidden.transpose(1, 2), grad_hidden),
+            torch.bmm(grad_hidden, middle.transpose(1, 2)),
+        )
         torch.mm(x.T, grad_first)
 
     return products
@@ -91,13 +103,18 @@ def adamw_update(width: int, seeds: int) -> Callable[[], None]:
     return optimizer.step
 
 
-def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: int = 20) -> float:
+def ceiling_flops_per_second(
+    width: int, seeds: int, batch: int = 128, repeats: int = 20
+) -> float:
     """Training FLOP/s of a step that does nothing but :func:`step_products` and :func:`adamw_update`,
     timed alone (best of ``repeats``). An engine that computes these products at these shapes and updates
     with PyTorch's fused AdamW cannot run faster; everything between its rate and this one is its own
     overhead (autograd, element-wise work, data). The gap between this and the big ``torch.mm`` rate is
     what small matrices and the optimizer's memory traffic cost on this machine (Chapter 3: the engine benchmark)."""
-    products, update = step_products(width, seeds, batch), adamw_update(width, seeds)
+    products, update = (
+        step_products(width, seeds, batch),
+        adamw_update(width, seeds),
+    )
     products(), update()
     best = float("inf")
     for _ in range(repeats):
@@ -110,7 +127,9 @@ def ceiling_flops_per_second(width: int, seeds: int, batch: int = 128, repeats: 
 
 def _float_features(data: ImageSplits) -> tuple[np.ndarray, np.ndarray]:
     cpu = torch.device("cpu")
-    return data.normalise(data.train_x, cpu).numpy(), data.normalise(data.test_x, cpu).numpy()
+    return data.normalise(data.train_x, cpu).numpy(), data.normalise(
+        data.test_x, cpu
+    ).numpy()
 
 
 ONE_EPOCH_LEARNING_RATE = 5e-3
@@ -123,29 +142,56 @@ never more than 13% above the best rate's at any width, the smallest such margin
 def one_epoch_recipe(learning_rate: float = ONE_EPOCH_LEARNING_RATE) -> Recipe:
     """The MLP recipe shortened to exactly one epoch, with a 10-step warm-up and the given peak rate.
     (Chapter 3: the engine benchmark)"""
-    return dataclasses.replace(MLP_RECIPE, learning_rate=learning_rate, epochs=1.0, min_steps=1,
-                               max_steps=10**9, warmup_steps=10)
+    return dataclasses.replace(
+        MLP_RECIPE,
+        learning_rate=learning_rate,
+        epochs=1.0,
+        min_steps=1,
+        max_steps=10**9,
+        warmup_steps=10,
+    )
 
 
-def run_learning_rate_scan(widths: tuple[int, ...] = (16, 64, 256, 1024),
-                           rates: tuple[float, ...] = (2e-3, 5e-3, 1e-2, 2e-2), seeds: int = 8) -> float:
+def run_learning_rate_scan(
+    widths: tuple[int, ...] = (16, 64, 256, 1024),
+    rates: tuple[float, ...] = (2e-3, 5e-3, 1e-2, 2e-2),
+    seeds: int = 8,
+) -> float:
     """Print the mean validation loss of ``seeds`` engine-trained MLPs for each width and peak rate of
     :func:`one_epoch_recipe`, and return the rate with the smallest :func:`worst_excess_over_best`.
     (Chapter 3: the engine benchmark)"""
     data = mnist_splits(55_000, n_val=5_000)
-    print(f"mean validation loss (nats) after one epoch, {seeds} models each\n{'width':>6}"
-          + "".join(f"{rate:>10.0e}" for rate in rates))
+    print(
+        f"mean validation loss (nats) after one epoch, {seeds} models each\n{'width':>6}"
+        + "".join(f"{rate:>10.0e}" for rate in rates)
+    )
     losses = np.empty((len(widths), len(rates)))
     for i, width in enumerate(widths):
         for j, rate in enumerate(rates):
-            records = train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), one_epoch_recipe(rate),
-                                 device=torch.device("cpu"), n_checkpoints=1)
-            losses[i, j] = np.mean([record["curve"][-1]["val_loss"] for record in records])
-        print(f"{width:>6}" + "".join(f"{loss:>10.3f}" for loss in losses[i]), flush=True)
+            records = train_mlps(
+                MLPConfig(width, 2),
+                data,
+                tuple(range(seeds)),
+                one_epoch_recipe(rate),
+                device=torch.device("cpu"),
+                n_checkpoints=1,
+            )
+            losses[i, j] = np.mean(
+                [record["curve"][-1]["val_loss"] for record in records]
+            )
+        print(
+            f"{width:>6}" + "".join(f"{loss:>10.3f}" for loss in losses[i]),
+            flush=True,
+        )
     worst_excess = worst_excess_over_best(losses)
     chosen = rates[int(np.argmin(worst_excess))]
-    print("worst excess over the best rate: " + ", ".join(f"{rate:.0e}: {excess:.0%}"
-          for rate, excess in zip(rates, worst_excess)) + f"\nchosen: {chosen:.0e}")
+    print(
+        "worst excess over the best rate: "
+        + ", ".join(
+            f"{rate:.0e}: {excess:.0%}" for rate, excess in zip(rates, worst_excess)
+        )
+        + f"\nchosen: {chosen:.0e}"
+    )
     return chosen
 
 
@@ -159,11 +205,26 @@ def worst_excess_over_best(losses: np.ndarray) -> np.ndarray:
 def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
     """Seconds to train the stack for one epoch, and the mean test loss (Chapter 3: the engine benchmark)."""
     one_epoch = one_epoch_recipe()
-    warm_up = dataclasses.replace(one_epoch, min_steps=5, max_steps=5)  # first-call costs are not training
-    train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), warm_up, device=torch.device("cpu"), n_checkpoints=1)
+    warm_up = dataclasses.replace(
+        one_epoch, min_steps=5, max_steps=5
+    )  # first-call costs are not training
+    train_mlps(
+        MLPConfig(width, 2),
+        data,
+        tuple(range(seeds)),
+        warm_up,
+        device=torch.device("cpu"),
+        n_checkpoints=1,
+    )
     began = time.perf_counter()
-    records = train_mlps(MLPConfig(width, 2), data, tuple(range(seeds)), one_epoch, device=torch.device("cpu"),
-                         n_checkpoints=1)
+    records = train_mlps(
+        MLPConfig(width, 2),
+        data,
+        tuple(range(seeds)),
+        one_epoch,
+        device=torch.device("cpu"),
+        n_checkpoints=1,
+    )
     seconds = time.perf_counter() - began
     return seconds, float(np.mean([record["test_loss"] for record in records]))
 
@@ -176,40 +237,65 @@ def time_sklearn(width: int, seeds: int, data: ImageSplits) -> tuple[float, floa
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # one epoch is the task
         for seed in range(seeds):
-            model = MLPClassifier((width, width), batch_size=128, max_iter=1, random_state=seed)
+            model = MLPClassifier(
+                (width, width), batch_size=128, max_iter=1, random_state=seed
+            )
             model.fit(train, data.train_y.numpy())
-            losses.append(log_loss(data.test_y.numpy(), model.predict_proba(test), labels=list(range(10))))
+            losses.append(
+                log_loss(
+                    data.test_y.numpy(),
+                    model.predict_proba(test),
+                    labels=list(range(10)),
+                )
+            )
     return time.perf_counter() - began, float(np.mean(losses))
 
 
-def time_dataloader(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
+def time_dataloader(
+    width: int, seeds: int, data: ImageSplits
+) -> tuple[float, float]:
     """Seconds for a plain PyTorch loop over a DataLoader to train ``seeds`` models for one epoch, one after
     another, and their mean test loss (Chapter 3: the engine benchmark)."""
     train, test = (torch.from_numpy(x) for x in _float_features(data))
     losses, began = [], time.perf_counter()
     for seed in range(seeds):
         torch.manual_seed(seed)
-        model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(),
-                              nn.Linear(width, 10))
+        model = nn.Sequential(
+            nn.Linear(784, width),
+            nn.ReLU(),
+            nn.Linear(width, width),
+            nn.ReLU(),
+            nn.Linear(width, 10),
+        )
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        for x, y in DataLoader(TensorDataset(train, data.train_y), batch_size=128, shuffle=True):
+        for x, y in DataLoader(
+            TensorDataset(train, data.train_y), batch_size=128, shuffle=True
+        ):
             optimizer.zero_grad()
             nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
         with torch.no_grad():
-            losses.append(float(nn.functional.cross_entropy(model(test), data.test_y)))
+            losses.append(
+                float(nn.functional.cross_entropy(model(test), data.test_y))
+            )
     return time.perf_counter() - began, float(np.mean(losses))
 
 
-def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: int = 8) -> None:
+def run_engine_benchmark(
+    widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: int = 8
+) -> None:
     """Print the comparison table described in the module docstring (Chapter 3: the engine benchmark)."""
     data = mnist_splits(55_000, n_val=5_000)
     peak = matmul_flops_per_second()
-    print(f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {data.n_train:,} MNIST images, "
-          f"batch 128; float32 matmul rate of this machine: {peak / 1e9:.0f} GFLOP/s ({torch.get_num_threads()} "
-          f"threads)\n")
-    header = (f"{'width':>6}{'engine':>10}{'sklearn':>10}{'DataLoader':>12}{'vs sklearn':>12}{'vs loop':>9}"
-              f"{'test loss e/s/d':>22}{'engine GFLOP/s':>16}{'of peak':>9}{'ceiling':>9}{'of ceiling':>12}")
+    print(
+        f"task: {seeds} two-hidden-layer MLPs per width, one epoch of {data.n_train:,} MNIST images, "
+        f"batch 128; float32 matmul rate of this machine: {peak / 1e9:.0f} GFLOP/s ({torch.get_num_threads()} "
+        f"threads)\n"
+    )
+    header = (
+        f"{'width':>6}{'engine':>10}{'sklearn':>10}{'DataLoader':>12}{'vs sklearn':>12}{'vs loop':>9}"
+        f"{'test loss e/s/d':>22}{'engine GFLOP/s':>16}{'of peak':>9}{'ceiling':>9}{'of ceiling':>12}"
+    )
     print(f"{'':>6}{'models trained per second':^32}\n{header}")
     for width in widths:
         engine_s, engine_loss = time_engine(width, seeds, data)
@@ -218,11 +304,15 @@ def run_engine_benchmark(widths: tuple[int, ...] = (16, 64, 256, 1024), seeds: i
         flops = seeds * MLPConfig(width, 2).train_flops_per_unit * data.n_train
         rate = flops / engine_s
         ceiling = ceiling_flops_per_second(width, seeds)
-        print(f"{width:>6}{seeds / engine_s:>10.2f}{seeds / sklearn_s:>10.2f}{seeds / loop_s:>12.2f}"
-              f"{sklearn_s / engine_s:>11.1f}x{loop_s / engine_s:>8.1f}x"
-              f"{f'{engine_loss:.3f}/{sklearn_loss:.3f}/{loop_loss:.3f}':>22}{rate / 1e9:>16.1f}{rate / peak:>9.0%}"
-              f"{ceiling / peak:>9.0%}{rate / ceiling:>12.0%}")
-    print(f"\ngoal: the engine at >= {ENGINE_GOAL_SMALL:.0%} of the matmul rate at every width and >= "
-          f"{ENGINE_GOAL_LARGE:.0%} from width 256, never slower than either alternative.\n'ceiling': the rate of "
-          "a step that only does its matrix products and its AdamW update, timed alone at their real shapes, "
-          "as a share of the matmul rate: the most an engine using these products and PyTorch's AdamW could reach")
+        print(
+            f"{width:>6}{seeds / engine_s:>10.2f}{seeds / sklearn_s:>10.2f}{seeds / loop_s:>12.2f}"
+            f"{sklearn_s / engine_s:>11.1f}x{loop_s / engine_s:>8.1f}x"
+            f"{f'{engine_loss:.3f}/{sklearn_loss:.3f}/{loop_loss:.3f}':>22}{rate / 1e9:>16.1f}{rate / peak:>9.0%}"
+            f"{ceiling / peak:>9.0%}{rate / ceiling:>12.0%}"
+        )
+    print(
+        f"\ngoal: the engine at >= {ENGINE_GOAL_SMALL:.0%} of the matmul rate at every width and >= "
+        f"{ENGINE_GOAL_LARGE:.0%} from width 256, never slower than either alternative.\n'ceiling': the rate of "
+        "a step that only does its matrix products and its AdamW update, timed alone at their real shapes, "
+        "as a share of the matmul rate: the most an engine using these products and PyTorch's AdamW could reach"
+    )

@@ -9,7 +9,11 @@ from helpers.fit.joint import joint_objective
 
 
 def fit_joint_reference(
-    N: np.ndarray, D: np.ndarray, L: np.ndarray, starts: np.ndarray, delta: float = 1e-3
+    N: np.ndarray,
+    D: np.ndarray,
+    L: np.ndarray,
+    starts: np.ndarray,
+    delta: float = 1e-3,
 ) -> tuple[np.ndarray, float]:
     """Minimise the same Huber objective from each start, one ``scipy.optimize.minimize`` call at a time.
 
@@ -24,8 +28,13 @@ def fit_joint_reference(
 
     best_theta, best_value = starts[0], np.inf
     for start in starts:
-        result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                          options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000},
+        )
         if result.fun < best_value:
             best_theta, best_value = result.x, float(result.fun)
     return best_theta, best_value

@@ -35,8 +35,13 @@ def _seconds_per_step(step: Callable[[], None], steps: int) -> float:
     return (time.perf_counter() - began) / steps
 
 
-def time_stacked_and_sequential(make: Callable[[], nn.Module], inputs: torch.Tensor, targets: torch.Tensor,
-                                n_models: int, steps: int) -> tuple[float, float]:
+def time_stacked_and_sequential(
+    make: Callable[[], nn.Module],
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    n_models: int,
+    steps: int,
+) -> tuple[float, float]:
     """Seconds per training step for ``n_models`` models made by ``make``: (vmap-stacked, one by one).
     (Chapter 3: the stacking benchmark)"""
     members = [make() for _ in range(n_models)]
@@ -53,16 +58,22 @@ def time_stacked_and_sequential(make: Callable[[], nn.Module], inputs: torch.Ten
     optimizer = torch.optim.AdamW(weights, fused=True)
 
     def loss(logits: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)
+        )
 
     def stacked_step() -> None:
-        logits = batched(dict(zip(names, weights)), inputs)  # (K, batch, ..., classes)
+        logits = batched(
+            dict(zip(names, weights)), inputs
+        )  # (K, batch, ..., classes)
         total = sum(loss(logits[k]) for k in range(n_models))
         optimizer.zero_grad()
         total.backward()
         optimizer.step()
 
-    optimizers = [torch.optim.AdamW(member.parameters(), fused=True) for member in members]
+    optimizers = [
+        torch.optim.AdamW(member.parameters(), fused=True) for member in members
+    ]
 
     def sequential_step() -> None:
         for member, member_optimizer in zip(members, optimizers):
@@ -70,7 +81,9 @@ def time_stacked_and_sequential(make: Callable[[], nn.Module], inputs: torch.Ten
             loss(member(inputs)).backward()
             member_optimizer.step()
 
-    return _seconds_per_step(stacked_step, steps), _seconds_per_step(sequential_step, steps)
+    return _seconds_per_step(stacked_step, steps), _seconds_per_step(
+        sequential_step, steps
+    )
 
 
 def run_stacking_benchmark(n_models: int = 4, steps: int = 10) -> None:
@@ -79,13 +92,27 @@ def run_stacking_benchmark(n_models: int = 4, steps: int = 10) -> None:
     images, labels = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
     tokens = torch.randint(0, 65, (32, 65))
     cases: list[tuple[str, Callable[[], nn.Module], torch.Tensor, torch.Tensor]] = [
-        (f"CNN width {w}, batch 128", lambda w=w: CNN(CNNConfig(w)), images, labels) for w in (1, 2, 4)
+        (f"CNN width {w}, batch 128", lambda w=w: CNN(CNNConfig(w)), images, labels)
+        for w in (1, 2, 4)
     ] + [
-        (f"transformer d={d}, 2 blocks, 32x64 tokens", lambda d=d: CharTransformer(TransformerConfig(65, d, 2, 64)),
-         tokens[:, :-1], tokens[:, 1:]) for d in (32, 64, 128)
+        (
+            f"transformer d={d}, 2 blocks, 32x64 tokens",
+            lambda d=d: CharTransformer(TransformerConfig(65, d, 2, 64)),
+            tokens[:, :-1],
+            tokens[:, 1:],
+        )
+        for d in (32, 64, 128)
     ]
-    print(f"{n_models} models per row, {steps} training steps timed, {torch.get_num_threads()} threads\n")
-    print(f"{'models':<42}{'vmap (ms/step)':>16}{'one by one':>12}{'vmap speed-up':>15}")
+    print(
+        f"{n_models} models per row, {steps} training steps timed, {torch.get_num_threads()} threads\n"
+    )
+    print(
+        f"{'models':<42}{'vmap (ms/step)':>16}{'one by one':>12}{'vmap speed-up':>15}"
+    )
     for label, make, x, y in cases:
-        stacked_s, sequential_s = time_stacked_and_sequential(make, x, y, n_models, steps)
-        print(f"{label:<42}{stacked_s * 1e3:>16.1f}{sequential_s * 1e3:>12.1f}{sequential_s / stacked_s:>14.2f}x")
+        stacked_s, sequential_s = time_stacked_and_sequential(
+            make, x, y, n_models, steps
+        )
+        print(
+            f"{label:<42}{stacked_s * 1e3:>16.1f}{sequential_s * 1e3:>12.1f}{sequential_s / stacked_s:>14.2f}x"
+        )

@@ -72,7 +72,11 @@ DATASETS: dict[str, DatasetSpec] = {
         description="MNIST handwritten digits: 60,000 train + 10,000 test, 28x28 grey, 10 classes",
         files=tuple(f"MNIST/raw/{name}" for name in _MNIST_MD5),
         remote=tuple(
-            RemoteFile(url=_MNIST_BASE + name, checksum=f"md5:{md5}", target=f"MNIST/raw/{name}")
+            RemoteFile(
+                url=_MNIST_BASE + name,
+                checksum=f"md5:{md5}",
+                target=f"MNIST/raw/{name}",
+            )
             for name, md5 in _MNIST_MD5.items()
         ),
     ),

@@ -58,7 +58,9 @@ def check_checksum(path: Path, checksum: str) -> None:
     (Preface, "How to use it": the datasets)"""
     algorithm, _, expected = checksum.partition(":")
     if algorithm not in ("md5", "sha1", "sha256") or not expected:
-        raise ValueError(f"checksum {checksum!r} must look like 'md5:<hex>' or 'sha256:<hex>'")
+        raise ValueError(
+            f"checksum {checksum!r} must look like 'md5:<hex>' or 'sha256:<hex>'"
+        )
     actual = file_digest(path, algorithm)
     if actual != expected.lower():
         raise ChecksumError(
@@ -81,15 +83,18 @@ def _transfer(url: str, part: Path, *, timeout: float, show_progress: bool) -> N
         remaining = response.headers.get("Content-Length")
         total = have + int(remaining) if remaining is not None else None
         received = have
-        with part.open("ab" if resumed else "wb") as out, tqdm(
-            total=total,
-            initial=have,
-            unit="B",
-            unit_scale=True,
-            desc=part.name.removesuffix(".part"),
-            disable=not show_progress,
-            file=sys.stderr,
-        ) as bar:
+        with (
+            part.open("ab" if resumed else "wb") as out,
+            tqdm(
+                total=total,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                desc=part.name.removesuffix(".part"),
+                disable=not show_progress,
+                file=sys.stderr,
+            ) as bar,
+        ):
             while chunk := response.read(CHUNK_BYTES):
                 out.write(chunk)
                 received += len(chunk)
@@ -121,9 +126,15 @@ def download_file(
             try:
                 _transfer(url, part, timeout=timeout, show_progress=show_progress)
                 break
-            except urllib.error.HTTPError as err:  # the server answered: retrying will not help
+            except (
+                urllib.error.HTTPError
+            ) as err:  # the server answered: retrying will not help
                 raise DownloadError(f"{url}: HTTP {err.code} {err.reason}") from err
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+            except (
+                urllib.error.URLError,
+                http.client.HTTPException,
+                OSError,
+            ) as err:
                 if attempt == retries:
                     raise DownloadError(
                         f"{url}: failed after {retries + 1} attempts ({err!r}); "
@@ -138,10 +149,17 @@ def download_file(
 
 def _is_safe_member_name(name: str) -> bool:
     path = PurePosixPath(name)
-    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+    return (
+        bool(name)
+        and not path.is_absolute()
+        and ".." not in path.parts
+        and "\\" not in name
+    )
 
 
-def extract_members(archive: Path, root: Path, expected: tuple[str, ...]) -> list[Path]:
+def extract_members(
+    archive: Path, root: Path, expected: tuple[str, ...]
+) -> list[Path]:
     """Extract exactly the members named in ``expected`` from a tar archive into ``root``.
 
     Every member name is checked before anything is written: an absolute name, a ``..`` component,
@@ -166,7 +184,9 @@ def extract_members(archive: Path, root: Path, expected: tuple[str, ...]) -> lis
                 )
         present = {m.name for m in members}
         if missing := sorted(wanted - present):
-            raise DownloadError(f"{archive.name}: expected members are missing: {missing}")
+            raise DownloadError(
+                f"{archive.name}: expected members are missing: {missing}"
+            )
         written = []
         for member in members:
             if member.name not in wanted:

@@ -13,8 +13,14 @@ from pathlib import Path
 import numpy as np
 
 IDX_UBYTE = 0x08
-CIFAR_IMAGE_SHAPE = (3, 32, 32)  # stored channel-first: 1,024 R bytes, then G, then B
-CIFAR_RECORD_BYTES = 1 + int(np.prod(CIFAR_IMAGE_SHAPE))  # 1 label byte + 3,072 pixel bytes
+CIFAR_IMAGE_SHAPE = (
+    3,
+    32,
+    32,
+)  # stored channel-first: 1,024 R bytes, then G, then B
+CIFAR_RECORD_BYTES = 1 + int(
+    np.prod(CIFAR_IMAGE_SHAPE)
+)  # 1 label byte + 3,072 pixel bytes
 N_CLASSES = 10
 
 
@@ -34,7 +40,9 @@ def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
     (Preface, "How to use it": the datasets)
     """
     if len(raw) < 4:
-        raise DataFormatError(f"{source}: {len(raw)} bytes is too short for an IDX header")
+        raise DataFormatError(
+            f"{source}: {len(raw)} bytes is too short for an IDX header"
+        )
     zero0, zero1, type_code, ndim = raw[:4]
     if zero0 != 0 or zero1 != 0:
         raise DataFormatError(
@@ -48,14 +56,20 @@ def parse_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
     header_bytes = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header_bytes:
         raise DataFormatError(f"{source}: truncated IDX header ({ndim} dimensions)")
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    shape = tuple(
+        int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    )
     payload = len(raw) - header_bytes
     if payload != int(np.prod(shape)):
         raise DataFormatError(
             f"{source}: header says shape {shape} ({int(np.prod(shape))} bytes) but the payload "
             f"has {payload} bytes; the file is truncated or corrupt; {_refetch_hint(source)}"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes).reshape(shape).copy()
+    return (
+        np.frombuffer(raw, dtype=np.uint8, offset=header_bytes)
+        .reshape(shape)
+        .copy()
+    )
 
 
 def read_idx_gz(path: Path) -> np.ndarray:
@@ -63,7 +77,9 @@ def read_idx_gz(path: Path) -> np.ndarray:
     try:
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError) as err:
-        raise DataFormatError(f"{path}: not a valid gzip file ({err}); {_refetch_hint(path)}") from err
+        raise DataFormatError(
+            f"{path}: not a valid gzip file ({err}); {_refetch_hint(path)}"
+        ) from err
     return parse_idx(raw, source=str(path))
 
 
@@ -78,11 +94,17 @@ def check_images_and_labels(
     """Check that images and labels agree in count, have the expected shapes, and labels are 0..9.
     (Preface, "How to use it": the datasets)"""
     if images.shape[1:] != image_shape:
-        raise DataFormatError(f"{source}: images have shape {images.shape[1:]}, expected {image_shape}")
+        raise DataFormatError(
+            f"{source}: images have shape {images.shape[1:]}, expected {image_shape}"
+        )
     if labels.ndim != 1:
-        raise DataFormatError(f"{source}: labels have {labels.ndim} dimensions, expected 1")
+        raise DataFormatError(
+            f"{source}: labels have {labels.ndim} dimensions, expected 1"
+        )
     if len(images) != len(labels):
-        raise DataFormatError(f"{source}: {len(images)} images but {len(labels)} labels")
+        raise DataFormatError(
+            f"{source}: {len(images)} images but {len(labels)} labels"
+        )
     if expected_count is not None and len(labels) != expected_count:
         raise DataFormatError(
             f"{source}: {len(labels)} examples, expected {expected_count}; {_refetch_hint(source)}"
@@ -93,7 +115,9 @@ def check_images_and_labels(
         )
 
 
-def parse_cifar_records(raw: bytes, *, source: str = "<bytes>") -> tuple[np.ndarray, np.ndarray]:
+def parse_cifar_records(
+    raw: bytes, *, source: str = "<bytes>"
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode CIFAR-10 binary records into ``(images, labels)``.
 
     Each record is 3,073 bytes: a label byte, then a 32x32 image as three 1,024-byte colour planes
@@ -107,9 +131,15 @@ def parse_cifar_records(raw: bytes, *, source: str = "<bytes>") -> tuple[np.ndar
         )
     records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, CIFAR_RECORD_BYTES)
     labels = records[:, 0].astype(np.int64)
-    planes = records[:, 1:].reshape((-1,) + CIFAR_IMAGE_SHAPE)  # (n, channel, row, col)
-    images = np.ascontiguousarray(planes.transpose(0, 2, 3, 1))  # (n, row, col, channel)
-    check_images_and_labels(images, labels, image_shape=(32, 32, 3), expected_count=None, source=source)
+    planes = records[:, 1:].reshape(
+        (-1,) + CIFAR_IMAGE_SHAPE
+    )  # (n, channel, row, col)
+    images = np.ascontiguousarray(
+        planes.transpose(0, 2, 3, 1)
+    )  # (n, row, col, channel)
+    check_images_and_labels(
+        images, labels, image_shape=(32, 32, 3), expected_count=None, source=source
+    )
     return images, labels
 
 
@@ -118,7 +148,9 @@ def read_utf8_text(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
-        raise DataFormatError(f"{path}: not UTF-8 text ({err}); {_refetch_hint(path)}") from err
+        raise DataFormatError(
+            f"{path}: not UTF-8 text ({err}); {_refetch_hint(path)}"
+        ) from err
     if not text:
         raise DataFormatError(f"{path}: the file is empty; {_refetch_hint(path)}")
     return text

@@ -73,7 +73,12 @@ def download_dataset(
             continue
         url = f"{mirror.rstrip('/')}/{remote.filename}" if mirror else remote.url
         try:
-            fetched = download_file(url, root / remote.target, remote.checksum, show_progress=show_progress)
+            fetched = download_file(
+                url,
+                root / remote.target,
+                remote.checksum,
+                show_progress=show_progress,
+            )
         except DownloadError as err:
             raise DownloadError(
                 f"{err}\nLooked for {name} under {root}. Either connect to the internet and run "
@@ -86,7 +91,9 @@ def download_dataset(
     return root
 
 
-def ensure_dataset(name: str, root: Path | str | None = None, *, download: bool = True) -> Path:
+def ensure_dataset(
+    name: str, root: Path | str | None = None, *, download: bool = True
+) -> Path:
     """Return the data root once every file of ``name`` is there, downloading missing ones if allowed.
     (Preface, "How to use it": the datasets)"""
     spec = get_spec(name)
@@ -106,9 +113,13 @@ def ensure_dataset(name: str, root: Path | str | None = None, *, download: bool 
 def _check_split(name: str, split: str) -> None:
     if name not in IMAGE_DATASETS:
         hint = " (use load_text for text corpora)" if name in TEXT_DATASETS else ""
-        raise ValueError(f"unknown image dataset {name!r}{hint}: choose one of {', '.join(IMAGE_DATASETS)}")
+        raise ValueError(
+            f"unknown image dataset {name!r}{hint}: choose one of {', '.join(IMAGE_DATASETS)}"
+        )
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+        raise ValueError(
+            f"unknown split {split!r}: choose one of {', '.join(SPLITS)}"
+        )
 
 
 def load_dataset(
@@ -131,13 +142,19 @@ def load_dataset(
     root = ensure_dataset(name, root, download=download)
     if name == "mnist":
         prefix = root / "MNIST" / "raw" / _MNIST_PREFIX[split]
-        images = read_idx_gz(prefix.with_name(prefix.name + "-images-idx3-ubyte.gz"))
-        labels = read_idx_gz(prefix.with_name(prefix.name + "-labels-idx1-ubyte.gz")).astype(np.int64)
+        images = read_idx_gz(
+            prefix.with_name(prefix.name + "-images-idx3-ubyte.gz")
+        )
+        labels = read_idx_gz(
+            prefix.with_name(prefix.name + "-labels-idx1-ubyte.gz")
+        ).astype(np.int64)
         image_shape: tuple[int, ...] = (28, 28)
     else:
         folder = root / "cifar-10-batches-bin"
-        parts = [parse_cifar_records((folder / f).read_bytes(), source=str(folder / f))
-                 for f in _CIFAR_SPLIT_FILES[split]]
+        parts = [
+            parse_cifar_records((folder / f).read_bytes(), source=str(folder / f))
+            for f in _CIFAR_SPLIT_FILES[split]
+        ]
         images = np.concatenate([p[0] for p in parts])
         labels = np.concatenate([p[1] for p in parts])
         image_shape = (32, 32, 3)
@@ -151,10 +168,14 @@ def load_dataset(
     return images, labels
 
 
-def load_text(name: str, *, root: Path | str | None = None, download: bool = True) -> str:
+def load_text(
+    name: str, *, root: Path | str | None = None, download: bool = True
+) -> str:
     """Load a text corpus (``"tinyshakespeare"``) as one ``str`` (Preface, "How to use it": the datasets)."""
     if name not in TEXT_DATASETS:
-        raise ValueError(f"unknown text corpus {name!r}: choose one of {', '.join(TEXT_DATASETS)}")
+        raise ValueError(
+            f"unknown text corpus {name!r}: choose one of {', '.join(TEXT_DATASETS)}"
+        )
     root = ensure_dataset(name, root, download=download)
     return read_utf8_text(root / get_spec(name).files[0])
 

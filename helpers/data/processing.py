@@ -25,17 +25,23 @@ PROCESSINGS = ("none", "shift2", "pca50")
 """The processings a sweep can apply: none, random shifts of up to 2 pixels, 50 principal components."""
 
 
-def random_shifts(images: torch.Tensor, max_shift: int, generator: torch.Generator, side: int = 28) -> torch.Tensor:
+def random_shifts(
+    images: torch.Tensor, max_shift: int, generator: torch.Generator, side: int = 28
+) -> torch.Tensor:
     """Shift each flattened ``side x side`` uint8 image by its own random offset in
     ``[-max_shift, max_shift]`` along both axes, filling with zeros: ``(batch, side*side)`` in and out.
     (Chapter 3, notebook 03d)"""
     batch = images.shape[0]
-    padded = torch.nn.functional.pad(images.view(batch, side, side), (max_shift,) * 4)  # (batch, side+2s, side+2s)
+    padded = torch.nn.functional.pad(
+        images.view(batch, side, side), (max_shift,) * 4
+    )  # (batch, side+2s, side+2s)
     offsets = torch.randint(0, 2 * max_shift + 1, (2, batch), generator=generator)
     grid = torch.arange(side)
     rows = (offsets[0][:, None] + grid)[:, :, None]  # (batch, side, 1)
     cols = (offsets[1][:, None] + grid)[:, None, :]  # (batch, 1, side)
-    return padded[torch.arange(batch)[:, None, None], rows, cols].reshape(batch, side * side)
+    return padded[torch.arange(batch)[:, None, None], rows, cols].reshape(
+        batch, side * side
+    )
 
 
 def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
@@ -43,7 +49,9 @@ def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
     subset; the features are scaled by the training projections' overall standard deviation.
     (Chapter 3, notebook 03d)"""
     if not 0 < components <= data.train_x.shape[1]:
-        raise ValueError(f"components must lie in 1..{data.train_x.shape[1]}, got {components}")
+        raise ValueError(
+            f"components must lie in 1..{data.train_x.shape[1]}, got {components}"
+        )
 
     def standardised(x: torch.Tensor) -> torch.Tensor:  # float64 for the SVD
         return normalise_pixels(x, data.mean, data.std, dtype=torch.float64)
@@ -58,8 +66,14 @@ def pca_splits(data: ImageSplits, components: int) -> ImageSplits:
     def project(x: torch.Tensor) -> torch.Tensor:
         return (((standardised(x) - centre) @ basis) / scale).float()
 
-    return dataclasses.replace(data, train_x=project(data.train_x), val_x=project(data.val_x),
-                               test_x=project(data.test_x), mean=0.0, std=1.0)
+    return dataclasses.replace(
+        data,
+        train_x=project(data.train_x),
+        val_x=project(data.val_x),
+        test_x=project(data.test_x),
+        mean=0.0,
+        std=1.0,
+    )
 
 
 def apply_processing(name: str, data: ImageSplits) -> tuple[ImageSplits, int]:
@@ -67,7 +81,9 @@ def apply_processing(name: str, data: ImageSplits) -> tuple[ImageSplits, int]:
     :data:`PROCESSINGS`): ``"shift2"`` shifts training batches by up to 2 pixels, ``"pca50"`` keeps 50
     principal components (Chapter 3, notebook 03d)."""
     if name not in PROCESSINGS:
-        raise ValueError(f"unknown processing {name!r}: choose one of {', '.join(PROCESSINGS)}")
+        raise ValueError(
+            f"unknown processing {name!r}: choose one of {', '.join(PROCESSINGS)}"
+        )
     if name == "pca50":
         return pca_splits(data, 50), 0
     return data, 2 if name == "shift2" else 0

@@ -29,15 +29,21 @@ TRAIN_EVAL_TOKENS = 65_536
 """The training loss and accuracy of a text run are measured on its first this many training characters."""
 
 
-def normalise_pixels(pixels: torch.Tensor, mean: float | torch.Tensor, std: float | torch.Tensor,
-                     dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def normalise_pixels(
+    pixels: torch.Tensor,
+    mean: float | torch.Tensor,
+    std: float | torch.Tensor,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """``(pixels / 255 - mean) / std`` in ``dtype``: uint8 pixels to standardised values (Chapter 3).
 
     ``mean`` and ``std`` are on the [0, 1] scale (:func:`helpers.data.channel_stats`): numbers, or
     per-channel tensors shaped to broadcast, such as ``(1, 3, 1, 1)`` for ``(n, 3, 32, 32)`` images.
     """
     if pixels.dtype != torch.uint8:
-        raise ValueError(f"pixels must be uint8 as loaded, got {pixels.dtype}; features are used as they are")
+        raise ValueError(
+            f"pixels must be uint8 as loaded, got {pixels.dtype}; features are used as they are"
+        )
     return (pixels.to(dtype).div_(255.0) - mean) / std
 
 
@@ -65,31 +71,51 @@ class ImageSplits:
 
     def evaluation_sets(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         """``(x, y)`` for ``"val"``, ``"test"`` and ``"train"`` (the first :data:`TRAIN_EVAL_EXAMPLES`)."""
-        return {"val": (self.val_x, self.val_y), "test": (self.test_x, self.test_y),
-                "train": (self.train_x[:TRAIN_EVAL_EXAMPLES], self.train_y[:TRAIN_EVAL_EXAMPLES])}
+        return {
+            "val": (self.val_x, self.val_y),
+            "test": (self.test_x, self.test_y),
+            "train": (
+                self.train_x[:TRAIN_EVAL_EXAMPLES],
+                self.train_y[:TRAIN_EVAL_EXAMPLES],
+            ),
+        }
 
     def normalise(self, batch: torch.Tensor, device: torch.device) -> torch.Tensor:
         """A batch of inputs as float32 on ``device``: uint8 pixels through :func:`normalise_pixels`;
         float features are moved as they are."""
         if batch.dtype != torch.uint8:
             return batch.to(device, non_blocking=True)
-        mean, std = (v.to(device) if isinstance(v, torch.Tensor) else v for v in (self.mean, self.std))
+        mean, std = (
+            v.to(device) if isinstance(v, torch.Tensor) else v
+            for v in (self.mean, self.std)
+        )
         return normalise_pixels(batch.to(device, non_blocking=True), mean, std)
 
-    def train_batch(self, index: torch.Tensor, device: torch.device,
-                    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def train_batch(
+        self,
+        index: torch.Tensor,
+        device: torch.device,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """The training examples at ``index``: normalised inputs and labels on ``device``. ``augment``, if
         given, transforms the raw (uint8) inputs first. Rows are gathered with ``index_select``, on a CPU
         about ten times faster than ``train_x[index]``."""
         inputs = self.train_x.index_select(0, index)
         if augment is not None:
             inputs = augment(inputs)
-        return self.normalise(inputs, device), self.train_y.index_select(0, index).to(device)
+        return self.normalise(inputs, device), self.train_y.index_select(
+            0, index
+        ).to(device)
 
 
-def image_splits(dataset: str, n_train: int, *, n_val: int = 5_000, n_test: int | None = None,
-                 subset_seed: int = 0) -> ImageSplits:
+def image_splits(
+    dataset: str,
+    n_train: int,
+    *,
+    n_val: int = 5_000,
+    n_test: int | None = None,
+    subset_seed: int = 0,
+) -> ImageSplits:
     """Image dataset ``dataset`` (``"mnist"`` or ``"cifar10"``) as :class:`ImageSplits` (Chapter 3).
 
     The last ``n_val`` training images are held out for validation; the training split is a nested,
@@ -101,38 +127,68 @@ def image_splits(dataset: str, n_train: int, *, n_val: int = 5_000, n_test: int 
     test_images, test_labels = load_dataset(dataset, "test")
     pool = len(labels) - n_val
     if not 0 < n_train <= pool:
-        raise ValueError(f"n_train={n_train} must lie in 1..{pool} ({len(labels):,} training images minus "
-                         f"n_val={n_val} validation images)")
+        raise ValueError(
+            f"n_train={n_train} must lie in 1..{pool} ({len(labels):,} training images minus "
+            f"n_val={n_val} validation images)"
+        )
     (subset,) = nested_subsets(labels[:pool], [n_train], seed=subset_seed)
     mean, std = channel_stats(images[:pool])
     n_test = n_test or len(test_labels)
     grey = images.ndim == 3
 
-    def as_tensor(x: np.ndarray) -> torch.Tensor:  # (n, 28, 28) -> (n, 784); (n, 32, 32, 3) -> (n, 3, 32, 32)
-        return torch.from_numpy(np.ascontiguousarray(x.reshape(len(x), -1) if grey else x.transpose(0, 3, 1, 2)))
+    def as_tensor(
+        x: np.ndarray,
+    ) -> torch.Tensor:  # (n, 28, 28) -> (n, 784); (n, 32, 32, 3) -> (n, 3, 32, 32)
+        return torch.from_numpy(
+            np.ascontiguousarray(
+                x.reshape(len(x), -1) if grey else x.transpose(0, 3, 1, 2)
+            )
+        )
 
     def statistic(values: np.ndarray) -> float | torch.Tensor:
-        return float(values[0]) if grey else torch.tensor(values, dtype=torch.float32).view(1, -1, 1, 1)
+        return (
+            float(values[0])
+            if grey
+            else torch.tensor(values, dtype=torch.float32).view(1, -1, 1, 1)
+        )
 
     return ImageSplits(
-        train_x=as_tensor(images[subset]), train_y=torch.from_numpy(labels[subset]),
-        val_x=as_tensor(images[pool:]), val_y=torch.from_numpy(labels[pool:]),
-        test_x=as_tensor(test_images[:n_test]), test_y=torch.from_numpy(test_labels[:n_test]),
-        mean=statistic(mean), std=statistic(std),
+        train_x=as_tensor(images[subset]),
+        train_y=torch.from_numpy(labels[subset]),
+        val_x=as_tensor(images[pool:]),
+        val_y=torch.from_numpy(labels[pool:]),
+        test_x=as_tensor(test_images[:n_test]),
+        test_y=torch.from_numpy(test_labels[:n_test]),
+        mean=statistic(mean),
+        std=statistic(std),
     )
 
 
-def mnist_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0,
-                 ) -> ImageSplits:
+def mnist_splits(
+    n_train: int,
+    *,
+    n_val: int = 5_000,
+    n_test: int | None = None,
+    subset_seed: int = 0,
+) -> ImageSplits:
     """MNIST through :func:`image_splits`: ``n_train`` at most ``60000 - n_val``, images flattened (Chapter 3)."""
-    return image_splits("mnist", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed)
+    return image_splits(
+        "mnist", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed
+    )
 
 
-def cifar_splits(n_train: int, *, n_val: int = 5_000, n_test: int | None = None, subset_seed: int = 0,
-                 ) -> ImageSplits:
+def cifar_splits(
+    n_train: int,
+    *,
+    n_val: int = 5_000,
+    n_test: int | None = None,
+    subset_seed: int = 0,
+) -> ImageSplits:
     """CIFAR-10 through :func:`image_splits`: ``(n, 3, 32, 32)`` uint8 images, ``n_train`` at most
     ``50000 - n_val``, per-channel statistics (Chapter 3)."""
-    return image_splits("cifar10", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed)
+    return image_splits(
+        "cifar10", n_train, n_val=n_val, n_test=n_test, subset_seed=subset_seed
+    )
 
 
 @dataclass(frozen=True)
@@ -152,7 +208,11 @@ class TextSplits:
 
     def evaluation_sets(self) -> dict[str, torch.Tensor]:
         """The characters of ``"val"``, ``"test"`` and ``"train"`` (the first :data:`TRAIN_EVAL_TOKENS`)."""
-        return {"val": self.val, "test": self.test, "train": self.train[:TRAIN_EVAL_TOKENS]}
+        return {
+            "val": self.val,
+            "test": self.test,
+            "train": self.train[:TRAIN_EVAL_TOKENS],
+        }
 
 
 def encode(text: str, vocabulary: str) -> torch.Tensor:
@@ -160,13 +220,19 @@ def encode(text: str, vocabulary: str) -> torch.Tensor:
     index = {char: i for i, char in enumerate(vocabulary)}
     unknown = sorted(set(text) - set(index))
     if unknown:
-        raise ValueError(f"characters {unknown[:5]!r} are not in the vocabulary of {len(vocabulary)} "
-                         "characters; build the vocabulary from the text that contains them")
+        raise ValueError(
+            f"characters {unknown[:5]!r} are not in the vocabulary of {len(vocabulary)} "
+            "characters; build the vocabulary from the text that contains them"
+        )
     return torch.tensor([index[char] for char in text], dtype=torch.int64)
 
 
-def shakespeare_splits(n_train: int | None = None, *, n_val: int | None = None, n_test: int | None = None,
-                       ) -> TextSplits:
+def shakespeare_splits(
+    n_train: int | None = None,
+    *,
+    n_val: int | None = None,
+    n_test: int | None = None,
+) -> TextSplits:
     """Tiny Shakespeare split 90/5/5 by position, never shuffled (Chapter 3).
 
     The training split is the first ``n_train`` characters of the first 90% (all when ``None``), so
@@ -179,15 +245,23 @@ def shakespeare_splits(n_train: int | None = None, *, n_val: int | None = None, 
     train_end, val_end = int(0.9 * len(tokens)), int(0.95 * len(tokens))
     n_train = train_end if n_train is None else n_train
     if not 0 < n_train <= train_end:
-        raise ValueError(f"n_train={n_train} must lie in 1..{train_end:,} (90% of the corpus)")
+        raise ValueError(
+            f"n_train={n_train} must lie in 1..{train_end:,} (90% of the corpus)"
+        )
     val, test = tokens[train_end:val_end], tokens[val_end:]
     return TextSplits(tokens[:n_train], val[:n_val], test[:n_test], vocabulary)
 
 
-def windows(tokens: torch.Tensor, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+def windows(
+    tokens: torch.Tensor, context: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Non-overlapping ``(inputs, targets)`` windows ``(n, context)``; targets are inputs shifted by one.
     (Chapter 3)"""
     n = (len(tokens) - 1) // context
     if n < 1:
-        raise ValueError(f"{len(tokens)} tokens make no window of {context} + 1; use at least {context + 1}")
-    return tokens[:n * context].view(n, context), tokens[1:n * context + 1].view(n, context)
+        raise ValueError(
+            f"{len(tokens)} tokens make no window of {context} + 1; use at least {context + 1}"
+        )
+    return tokens[: n * context].view(n, context), tokens[1 : n * context + 1].view(
+        n, context
+    )

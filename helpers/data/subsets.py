@@ -24,7 +24,9 @@ def stratified_order(labels: np.ndarray, seed: int) -> np.ndarray:
     (Chapter 1, notebook 01: nested subsets)"""
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0:
-        raise ValueError(f"labels must be a non-empty 1-D array, got shape {labels.shape}")
+        raise ValueError(
+            f"labels must be a non-empty 1-D array, got shape {labels.shape}"
+        )
     rng = np.random.default_rng(seed)
     keys = np.empty(len(labels), dtype=np.float64)
     for cls in np.unique(labels):
@@ -34,7 +36,9 @@ def stratified_order(labels: np.ndarray, seed: int) -> np.ndarray:
     return np.lexsort((tiebreak, keys))
 
 
-def nested_subsets(labels: np.ndarray, sizes: Sequence[int], seed: int) -> list[np.ndarray]:
+def nested_subsets(
+    labels: np.ndarray, sizes: Sequence[int], seed: int
+) -> list[np.ndarray]:
     """Index arrays of the given sizes, each a prefix of one :func:`stratified_order`.
 
     ``nested_subsets(labels, [n, 2 * n], seed)[0]`` is contained in the second subset, and each
@@ -44,7 +48,9 @@ def nested_subsets(labels: np.ndarray, sizes: Sequence[int], seed: int) -> list[
     """
     sizes = [int(n) for n in sizes]
     if bad := [n for n in sizes if not 0 < n <= len(labels)]:
-        raise ValueError(f"subset sizes {bad} must lie in 1..{len(labels)} (the number of examples)")
+        raise ValueError(
+            f"subset sizes {bad} must lie in 1..{len(labels)} (the number of examples)"
+        )
     order = stratified_order(labels, seed)
     return [order[:n] for n in sizes]
 

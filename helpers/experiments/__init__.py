@@ -18,7 +18,13 @@ from typing import Any
 from helpers.experiments import ch01, ch02
 from helpers.names import lookup
 from helpers.profiles import Profile
-from helpers.results import ExperimentResults, read_results, regenerate_command, results_dir, write_json_atomic
+from helpers.results import (
+    ExperimentResults,
+    read_results,
+    regenerate_command,
+    results_dir,
+    write_json_atomic,
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,6 @@ def experiment_results(name: str, profile: Profile) -> ExperimentResults:
     return compute_results(name, profile)
 
 
-
 def results_file(name: str, profile: Profile) -> Path:
     """``results/<name>.json`` for the committed profile, ``results/<name>.<profile>.json`` otherwise.
     (Preface, "Profiles")"""
@@ -91,4 +96,6 @@ def results_file(name: str, profile: Profile) -> Path:
 def save_results(name: str, profile: Profile) -> Path:
     """Compute experiment ``name`` under ``profile`` and write its :func:`results_file` atomically.
     (Preface, "Profiles")"""
-    return write_json_atomic(results_file(name, profile), compute_results(name, profile))
+    return write_json_atomic(
+        results_file(name, profile), compute_results(name, profile)
+    )

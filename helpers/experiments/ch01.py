@@ -27,7 +27,9 @@ def knn_learning_curve(profile: Profile, seed: int = 0) -> dict[str, Any]:
     test_images, test_labels = load_dataset("mnist", "test")
     n_test = profile.n_test or len(test_labels)
     features = images.reshape(len(images), -1).astype(np.float32)  # (60000, 784)
-    test_features = test_images[:n_test].reshape(n_test, -1).astype(np.float32)  # (n_test, 784)
+    test_features = (
+        test_images[:n_test].reshape(n_test, -1).astype(np.float32)
+    )  # (n_test, 784)
     points = measure_learning_curve(
         lambda: KNeighborsClassifier(n_neighbors=1, algorithm="brute"),
         (features, labels),
@@ -36,6 +38,10 @@ def knn_learning_curve(profile: Profile, seed: int = 0) -> dict[str, Any]:
         seed=seed,
     )
     return {
-        "config": {"classifier": "1-NN, Euclidean, raw pixels", "n_test": n_test, "seed": seed},
+        "config": {
+            "classifier": "1-NN, Euclidean, raw pixels",
+            "n_test": n_test,
+            "seed": seed,
+        },
         "rows": curve_as_rows(points),
     }

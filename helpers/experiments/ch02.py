@@ -18,7 +18,9 @@ from helpers.learning_curve import curve_as_rows, measure_learning_curve
 from helpers.profiles import Profile
 
 
-def classifier_recipes(profile: Profile, seed: int) -> dict[str, Callable[[], ClassifierMixin]]:
+def classifier_recipes(
+    profile: Profile, seed: int
+) -> dict[str, Callable[[], ClassifierMixin]]:
     """The three classifiers, with the settings the book states.
 
     * SVM: RBF kernel, ``C = 10``, ``gamma = 1 / (784 * var(X))`` (scikit-learn's ``"scale"``).
@@ -31,9 +33,15 @@ def classifier_recipes(profile: Profile, seed: int) -> dict[str, Callable[[], Cl
     epochs = profile.select(smoke=30, workshop=60, full=100)
     return {
         "SVM (RBF kernel)": lambda: SVC(kernel="rbf", C=10.0, gamma="scale"),
-        "random forest": lambda: RandomForestClassifier(n_estimators=trees, n_jobs=2, random_state=seed),
-        "MLP (256 hidden)": lambda: MLPClassifier(hidden_layer_sizes=(256,), batch_size=128,
-                                                  max_iter=epochs, random_state=seed),
+        "random forest": lambda: RandomForestClassifier(
+            n_estimators=trees, n_jobs=2, random_state=seed
+        ),
+        "MLP (256 hidden)": lambda: MLPClassifier(
+            hidden_layer_sizes=(256,),
+            batch_size=128,
+            max_iter=epochs,
+            random_state=seed,
+        ),
     }
 
 
@@ -48,13 +56,27 @@ def classifier_scaling(profile: Profile, seed: int = 0) -> dict[str, Any]:
     images, labels = load_dataset("mnist", "train")
     test_images, test_labels = load_dataset("mnist", "test")
     n_test = profile.select(smoke=1000, workshop=5000, full=len(test_labels))
-    features = images.reshape(len(images), -1).astype(np.float32) / 255.0  # (60000, 784) in [0, 1]
-    test_features = test_images[:n_test].reshape(n_test, -1).astype(np.float32) / 255.0
+    features = (
+        images.reshape(len(images), -1).astype(np.float32) / 255.0
+    )  # (60000, 784) in [0, 1]
+    test_features = (
+        test_images[:n_test].reshape(n_test, -1).astype(np.float32) / 255.0
+    )
     rows = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # the MLP's epoch cap is the recipe
+        warnings.simplefilter(
+            "ignore", ConvergenceWarning
+        )  # the MLP's epoch cap is the recipe
         for name, make in classifier_recipes(profile, seed).items():
-            points = measure_learning_curve(make, (features, labels), (test_features, test_labels[:n_test]),
-                                            sizes, seed=seed)
+            points = measure_learning_curve(
+                make,
+                (features, labels),
+                (test_features, test_labels[:n_test]),
+                sizes,
+                seed=seed,
+            )
             rows += [{"classifier": name, **row} for row in curve_as_rows(points)]
-    return {"config": {"n_test": n_test, "seed": seed, "sizes": sizes}, "rows": rows}
+    return {
+        "config": {"n_test": n_test, "seed": seed, "sizes": sizes},
+        "rows": rows,
+    }

@@ -13,7 +13,12 @@ from helpers.fit._checks import ConvergenceError
 from helpers.fit.joint import JointLaw, fit_joint, hoffmann_grid
 from helpers.fit.linear import LinearFit, fit_linear
 from helpers.fit.power_law import PowerLaw, fit_power_law
-from helpers.fit.uncertainty import BootstrapResult, ExtrapolationCheck, bootstrap, check_extrapolation
+from helpers.fit.uncertainty import (
+    BootstrapResult,
+    ExtrapolationCheck,
+    bootstrap,
+    check_extrapolation,
+)
 
 __all__ = [
     "BootstrapResult",

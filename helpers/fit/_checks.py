@@ -30,7 +30,9 @@ def as_finite_1d(values: ArrayLike, name: str) -> np.ndarray:
             f"pass a flat list or a 1-D array, e.g. np.ravel({name})"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains non-finite values {array[~np.isfinite(array)]}; drop them first")
+        raise ValueError(
+            f"{name} contains non-finite values {array[~np.isfinite(array)]}; drop them first"
+        )
     return array
 
 
@@ -77,7 +79,9 @@ def check_same_length(**arrays: np.ndarray) -> int:
     lengths = {name: len(array) for name, array in arrays.items()}
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {n}" for name, n in lengths.items())
-        raise ValueError(f"mismatched lengths: {described}; pass one value of each per point")
+        raise ValueError(
+            f"mismatched lengths: {described}; pass one value of each per point"
+        )
     return next(iter(lengths.values()))
 
 

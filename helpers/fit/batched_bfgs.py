@@ -50,7 +50,9 @@ class BatchResult:
     def best(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Parameters and inverse Hessians of the ``count`` starts with the lowest finite objective:
         the survivors of one screening stage of :func:`helpers.fit.fit_joint` (Chapter 2, notebook 02c)."""
-        order = np.argsort(np.where(np.isfinite(self.fun), self.fun, np.inf))[:count]
+        order = np.argsort(np.where(np.isfinite(self.fun), self.fun, np.inf))[
+            :count
+        ]
         return self.x[order], self.inverse_hessians[order]
 
 
@@ -77,10 +79,15 @@ def minimize_batch(
     f, g = fun_and_grad(x)
     identity = np.eye(n_params)
     if inverse_hessians is None:  # first steps have unit length: H0 = I / |g|
-        H = identity[None] / np.maximum(np.linalg.norm(g, axis=1), 1e-12)[:, None, None]
+        H = (
+            identity[None]
+            / np.maximum(np.linalg.norm(g, axis=1), 1e-12)[:, None, None]
+        )
     else:
         H = np.array(inverse_hessians, dtype=np.float64)
-    converged = ~np.isfinite(f)  # starts whose objective is already not finite are dropped
+    converged = ~np.isfinite(
+        f
+    )  # starts whose objective is already not finite are dropped
     quiet_steps = np.zeros(n_starts, dtype=int)
     iteration = 0
     for iteration in range(1, max_iterations + 1):
@@ -90,24 +97,43 @@ def minimize_batch(
         xa, fa, ga, Ha = x[active], f[active], g[active], H[active]
         direction = -np.einsum("kij,kj->ki", Ha, ga)
         slope = np.einsum("ki,ki->k", ga, direction)
-        uphill = slope >= 0  # curvature estimate went bad: restart as steepest descent
+        uphill = (
+            slope >= 0
+        )  # curvature estimate went bad: restart as steepest descent
         if uphill.any():
-            Ha[uphill] = identity / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[:, None, None]
-            direction[uphill] = -ga[uphill] / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[:, None]
+            Ha[uphill] = (
+                identity
+                / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[
+                    :, None, None
+                ]
+            )
+            direction[uphill] = (
+                -ga[uphill]
+                / np.maximum(np.linalg.norm(ga[uphill], axis=1), 1e-12)[:, None]
+            )
             slope[uphill] = np.einsum("ki,ki->k", ga[uphill], direction[uphill])
         length = np.linalg.norm(direction, axis=1)
         too_long = length > max_step
         if too_long.any():
             direction[too_long] *= (max_step / length[too_long])[:, None]
-            slope[too_long] = np.einsum("ki,ki->k", ga[too_long], direction[too_long])
+            slope[too_long] = np.einsum(
+                "ki,ki->k", ga[too_long], direction[too_long]
+            )
         step = np.ones(active.size)
         f_new, g_new = np.empty_like(fa), np.empty_like(ga)
         searching = np.ones(active.size, dtype=bool)
         for _ in range(MAX_HALVINGS):
             rows = np.flatnonzero(searching)
-            trial_f, trial_g = fun_and_grad(xa[rows] + step[rows, None] * direction[rows])
-            accepted = np.isfinite(trial_f) & (trial_f <= fa[rows] + ARMIJO_C1 * step[rows] * slope[rows])
-            f_new[rows[accepted]], g_new[rows[accepted]] = trial_f[accepted], trial_g[accepted]
+            trial_f, trial_g = fun_and_grad(
+                xa[rows] + step[rows, None] * direction[rows]
+            )
+            accepted = np.isfinite(trial_f) & (
+                trial_f <= fa[rows] + ARMIJO_C1 * step[rows] * slope[rows]
+            )
+            f_new[rows[accepted]], g_new[rows[accepted]] = (
+                trial_f[accepted],
+                trial_g[accepted],
+            )
             searching[rows[accepted]] = False
             step[rows[~accepted]] *= 0.5
             if not searching.any():
@@ -117,18 +143,30 @@ def minimize_batch(
         s = step[:, None] * direction
         y = g_new - ga
         sy = np.einsum("ki,ki->k", s, y)
-        update = moved & (sy > 1e-12 * np.linalg.norm(s, axis=1) * np.linalg.norm(y, axis=1))
+        update = moved & (
+            sy > 1e-12 * np.linalg.norm(s, axis=1) * np.linalg.norm(y, axis=1)
+        )
         if update.any():
             su, yu, Hu = s[update], y[update], Ha[update]
             rho = 1.0 / sy[update]
-            left = identity[None] - rho[:, None, None] * np.einsum("ki,kj->kij", su, yu)
-            Ha[update] = np.einsum("kij,kjl,kml->kim", left, Hu, left) + rho[:, None, None] * np.einsum(
-                "ki,kj->kij", su, su
+            left = identity[None] - rho[:, None, None] * np.einsum(
+                "ki,kj->kij", su, yu
             )
-        relative_decrease = np.where(moved, (fa - np.where(moved, f_new, fa)) / np.maximum(np.abs(fa), 1e-300), 0)
-        quiet_steps[active] = np.where(moved & (relative_decrease < ftol), quiet_steps[active] + 1, 0)
+            Ha[update] = np.einsum("kij,kjl,kml->kim", left, Hu, left) + rho[
+                :, None, None
+            ] * np.einsum("ki,kj->kij", su, su)
+        relative_decrease = np.where(
+            moved,
+            (fa - np.where(moved, f_new, fa)) / np.maximum(np.abs(fa), 1e-300),
+            0,
+        )
+        quiet_steps[active] = np.where(
+            moved & (relative_decrease < ftol), quiet_steps[active] + 1, 0
+        )
         x[active[moved]] = xa[moved] + s[moved]
         f[active[moved]], g[active[moved]] = f_new[moved], g_new[moved]
         H[active] = Ha
         converged[active[stalled | (quiet_steps[active] >= 2)]] = True
-    return BatchResult(x=x, fun=f, converged=converged, iterations=iteration, inverse_hessians=H)
+    return BatchResult(
+        x=x, fun=f, converged=converged, iterations=iteration, inverse_hessians=H
+    )

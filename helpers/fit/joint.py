@@ -50,12 +50,22 @@ def hoffmann_grid() -> np.ndarray:
     exponents = np.arange(0.0, 2.01, 0.5)
     offsets = np.arange(-1.0, 1.01, 0.5)
     scales = np.arange(0.0, 25.1, 5.0)
-    return np.array([(a, b, e, alpha, beta) for alpha, beta, e, a, b in
-                     itertools.product(exponents, exponents, offsets, scales, scales)])
+    return np.array(
+        [
+            (a, b, e, alpha, beta)
+            for alpha, beta, e, a, b in itertools.product(
+                exponents, exponents, offsets, scales, scales
+            )
+        ]
+    )
 
 
 def joint_objective(
-    theta: np.ndarray, log_N: np.ndarray, log_D: np.ndarray, log_L: np.ndarray, delta: float
+    theta: np.ndarray,
+    log_N: np.ndarray,
+    log_D: np.ndarray,
+    log_L: np.ndarray,
+    delta: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Huber objective and its gradient for a batch of parameter rows ``theta`` ``(K, 5)``.
 
@@ -69,21 +79,31 @@ def joint_objective(
     u_data = b - beta * log_D  # (K, n): log of B / D^beta
     u_floor = np.broadcast_to(e, u_model.shape)  # (K, n): log E
     top = np.maximum(np.maximum(u_model, u_data), u_floor)
-    w_model, w_data, w_floor = np.exp(u_model - top), np.exp(u_data - top), np.exp(u_floor - top)
+    w_model, w_data, w_floor = (
+        np.exp(u_model - top),
+        np.exp(u_data - top),
+        np.exp(u_floor - top),
+    )
     total = w_model + w_data + w_floor
     residual = top + np.log(total) - log_L  # (K, n)
     magnitude = np.abs(residual)
     # Huber(r) = r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond; written so nothing overflows
-    huber = 0.5 * np.minimum(magnitude, delta) ** 2 + delta * np.maximum(magnitude - delta, 0.0)
-    psi = np.clip(residual, -delta, delta) / total  # Huber'(r) times 1/sum, shared by the three terms
+    huber = 0.5 * np.minimum(magnitude, delta) ** 2 + delta * np.maximum(
+        magnitude - delta, 0.0
+    )
+    psi = (
+        np.clip(residual, -delta, delta) / total
+    )  # Huber'(r) times 1/sum, shared by the three terms
     psi_model, psi_data = psi * w_model, psi * w_data
-    gradient = np.column_stack([
-        psi_model.sum(axis=1),
-        psi_data.sum(axis=1),
-        (psi * w_floor).sum(axis=1),
-        -(psi_model @ log_N),
-        -(psi_data @ log_D),
-    ])
+    gradient = np.column_stack(
+        [
+            psi_model.sum(axis=1),
+            psi_data.sum(axis=1),
+            (psi * w_floor).sum(axis=1),
+            -(psi_model @ log_N),
+            -(psi_data @ log_D),
+        ]
+    )
     return huber.sum(axis=1), gradient
 
 
@@ -114,25 +134,50 @@ class JointLaw:
         ``N`` and ``D`` broadcast against each other; two scalars give a ``float``, anything else an
         array of the broadcast shape.
         """
-        N, D = as_positive_array(N, "N (parameters)"), as_positive_array(D, "D (training tokens or examples)")
-        return as_scalar_if_0d(self.E + self.A * N ** (-self.alpha) + self.B * D ** (-self.beta))
+        N, D = (
+            as_positive_array(N, "N (parameters)"),
+            as_positive_array(D, "D (training tokens or examples)"),
+        )
+        return as_scalar_if_0d(
+            self.E + self.A * N ** (-self.alpha) + self.B * D ** (-self.beta)
+        )
 
     def parameters(self) -> dict[str, float]:
         """The fitted parameters by name, for :func:`helpers.fit.bootstrap` (Chapter 2, notebook 02c)."""
-        return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
+        return {
+            "E": self.E,
+            "A": self.A,
+            "B": self.B,
+            "alpha": self.alpha,
+            "beta": self.beta,
+        }
 
     def as_start(self) -> np.ndarray:
         """These parameters as one starting row ``(1, 5)`` for :func:`fit_joint`: a warm start, as the
         bootstrap of Chapter 2, notebook 02c uses."""
-        return np.array([[np.log(self.A), np.log(self.B), np.log(self.E), self.alpha, self.beta]])
+        return np.array(
+            [
+                [
+                    np.log(self.A),
+                    np.log(self.B),
+                    np.log(self.E),
+                    self.alpha,
+                    self.beta,
+                ]
+            ]
+        )
 
     @property
     def G(self) -> float:
         """``(alpha A / (beta B))^(1/(alpha+beta))``, the scale of the compute-optimal frontier (Chapter 2,
         notebook 02c)."""
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+        return (self.alpha * self.A / (self.beta * self.B)) ** (
+            1.0 / (self.alpha + self.beta)
+        )
 
-    def compute_optimal(self, C: ArrayLike) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+    def compute_optimal(
+        self, C: ArrayLike
+    ) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
         """``(N_opt, D_opt)`` minimising the law on ``C = 6 N D`` for the compute budget ``C`` (FLOPs).
 
         Like a numpy function: a scalar ``C`` gives two floats, an array gives two arrays of its shape
@@ -151,13 +196,23 @@ class JointLaw:
         return D_opt / N_opt
 
     def __str__(self) -> str:
+        # The law on one line, the fit on the next, so that a printed fit fits the
+        # site's code column of about 85 characters.
         return (
-            f"JointLaw(L = {self.E:.4g} + {self.A:.4g}/N^{self.alpha:.4f} + {self.B:.4g}/D^{self.beta:.4f}; "
-            f"Huber objective {self.objective:.6g} on {self.n_points} points, best of {self.n_starts} starts)"
+            f"JointLaw(L = {self.E:.4g} + {self.A:.4g}/N^{self.alpha:.4f} + "
+            f"{self.B:.4g}/D^{self.beta:.4f};\n"
+            f"  Huber objective {self.objective:.6g} on {self.n_points} points, "
+            f"best of {self.n_starts} starts)"
         )
 
 
-def _prepared(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, init_grid: ArrayLike | None):
+def _prepared(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    delta: float,
+    init_grid: ArrayLike | None,
+):
     N = as_positive_1d(N, "N")
     D = as_positive_1d(D, "D")
     L = as_positive_1d(L, "L")
@@ -170,7 +225,11 @@ def _prepared(N: ArrayLike, D: ArrayLike, L: ArrayLike, delta: float, init_grid:
             f"delta must be positive, got {delta}; pass a Huber threshold in log-loss units, such as "
             f"1e-3 (the default, as in Hoffmann et al.)"
         )
-    starts = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=np.float64))
+    starts = (
+        hoffmann_grid()
+        if init_grid is None
+        else np.atleast_2d(np.asarray(init_grid, dtype=np.float64))
+    )
     if starts.ndim != 2 or starts.shape[1] != 5:
         raise ValueError(
             f"init_grid must be finite rows of (a, b, e, alpha, beta), got shape {starts.shape}; pass an "
@@ -235,20 +294,36 @@ def fit_joint(
     batch_objective, starts, n_points = _prepared(N, D, L, delta, init_grid)
     survivors, curvature = starts, None
     for iterations, keep in screening:
-        stage = minimize_batch(batch_objective, survivors, max_iterations=iterations,
-                               inverse_hessians=curvature)
+        stage = minimize_batch(
+            batch_objective,
+            survivors,
+            max_iterations=iterations,
+            inverse_hessians=curvature,
+        )
         survivors, curvature = stage.best(keep)
-    finalists = minimize_batch(batch_objective, survivors, max_iterations=2000, inverse_hessians=curvature)
-    best = int(np.nanargmin(np.where(np.isfinite(finalists.fun), finalists.fun, np.nan)))
+    finalists = minimize_batch(
+        batch_objective, survivors, max_iterations=2000, inverse_hessians=curvature
+    )
+    best = int(
+        np.nanargmin(np.where(np.isfinite(finalists.fun), finalists.fun, np.nan))
+    )
 
     def single_objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         value, gradient = batch_objective(theta[None])
         return float(value[0]), gradient[0]
 
-    polished = minimize(single_objective, finalists.x[best], jac=True, method="L-BFGS-B",
-                        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
-    theta, objective = (polished.x, polished.fun) if polished.fun <= finalists.fun[best] else (
-        finalists.x[best], finalists.fun[best])
+    polished = minimize(
+        single_objective,
+        finalists.x[best],
+        jac=True,
+        method="L-BFGS-B",
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000},
+    )
+    theta, objective = (
+        (polished.x, polished.fun)
+        if polished.fun <= finalists.fun[best]
+        else (finalists.x[best], finalists.fun[best])
+    )
     if not (polished.success or finalists.converged[best]):
         raise ConvergenceError(
             f"the joint fit did not converge ({polished.message}; best Huber objective {objective:.6g} "
@@ -256,5 +331,13 @@ def fit_joint(
             f"or pass a larger init_grid"
         )
     a, b, e, alpha, beta = theta
-    return JointLaw(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=float(alpha),
-                    beta=float(beta), objective=float(objective), n_points=n_points, n_starts=len(starts))
+    return JointLaw(
+        E=float(np.exp(e)),
+        A=float(np.exp(a)),
+        B=float(np.exp(b)),
+        alpha=float(alpha),
+        beta=float(beta),
+        objective=float(objective),
+        n_points=n_points,
+        n_starts=len(starts),
+    )

@@ -32,6 +32,9 @@ from helpers.fit._checks import (
 )
 
 METHODS = ("lstsq", "gd")
+# The width LinearFit.__str__ wraps at: the site's code column holds about 85
+# characters.
+_STR_WIDTH = 84
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,30 @@ class LinearFit:
     def parameters(self) -> dict[str, float]:
         """The fitted parameters by name (``b0``, ``b1``, ...), for :func:`helpers.fit.bootstrap`
         (Chapter 2, notebook 02c)."""
-        return {"b0": self.intercept, **{f"b{j + 1}": c for j, c in enumerate(self.coef)}}
+        return {
+            "b0": self.intercept,
+            **{f"b{j + 1}": c for j, c in enumerate(self.coef)},
+        }
 
     def __str__(self) -> str:
-        terms = " ".join(f"{c:+.4g}*x{j + 1}" for j, c in enumerate(self.coef))
-        return (
-            f"LinearFit[{self.method}](y = {self.intercept:.4g} {terms}; MSE = {self.mse:.4g}, "
-            f"RMSE = {self.rmse:.4g}, R² = {self.r2:.4f}; SST {self.sst:.4g} = SSR {self.ssr:.4g} "
-            f"+ SSE {self.sse:.4g}; {self.n_points} points)"
+        # One group per line (the equation; the errors; the sums of squares), the
+        # equation's terms wrapped, so that a printed fit fits the site's code column
+        # of about 85 characters.
+        lines = [f"LinearFit[{self.method}](y = {self.intercept:.4g}"]
+        for j, c in enumerate(self.coef):
+            term = f"{c:+.4g}*x{j + 1}"
+            if len(lines[-1]) + 1 + len(term) > _STR_WIDTH - 1:
+                lines.append(" ")
+            lines[-1] += f" {term}"
+        lines[-1] += ";"
+        lines.append(
+            f"  MSE = {self.mse:.4g}, RMSE = {self.rmse:.4g}, R² = {self.r2:.4f};"
         )
+        lines.append(
+            f"  SST {self.sst:.4g} = SSR {self.ssr:.4g} + SSE {self.sse:.4g}; "
+            f"{self.n_points} points)"
+        )
+        return "\n".join(lines)
 
 
 def _as_design(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
@@ -109,7 +127,11 @@ def _as_design(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
 
 
 def _gradient_descent(
-    design: np.ndarray, y: np.ndarray, learning_rate: float, max_iterations: int, tolerance: float
+    design: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float,
+    max_iterations: int,
+    tolerance: float,
 ) -> tuple[np.ndarray, list[float]]:
     m = len(y)
     theta = np.zeros(design.shape[1])
@@ -117,7 +139,9 @@ def _gradient_descent(
     for _ in range(max_iterations):
         residual = design @ theta - y  # (m,)
         loss = float(residual @ residual / m)
-        if not np.isfinite(loss) or (losses and loss > 1e6 * max(losses[0], 1e-300)):
+        if not np.isfinite(loss) or (
+            losses and loss > 1e6 * max(losses[0], 1e-300)
+        ):
             raise ConvergenceError(
                 f"gradient descent diverged (MSE {loss:.3g} after {len(losses)} iterations) with "
                 f"learning_rate={learning_rate}; use a smaller learning rate, or centre and scale X"
@@ -154,7 +178,9 @@ def fit_linear(
             :class:`ConvergenceError` if that does not happen or the loss blows up.
     """
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+        raise ValueError(
+            f"unknown method {method!r}: choose one of {', '.join(METHODS)}"
+        )
     features = _as_design(X)
     targets = as_finite_1d(y, "y")
     m = check_same_length(X=features, y=targets)
@@ -179,8 +205,12 @@ def fit_linear(
                 f"if gradient descent diverges"
             )
         if max_iterations < 1:
-            raise ValueError(f"max_iterations must be at least 1, got {max_iterations}; the default is 100,000")
-        theta, losses = _gradient_descent(design, targets, learning_rate, max_iterations, tolerance)
+            raise ValueError(
+                f"max_iterations must be at least 1, got {max_iterations}; the default is 100,000"
+            )
+        theta, losses = _gradient_descent(
+            design, targets, learning_rate, max_iterations, tolerance
+        )
     fitted = design @ theta
     mean = targets.mean()
     sse = float(((targets - fitted) ** 2).sum())

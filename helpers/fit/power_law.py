@@ -71,7 +71,9 @@ class PowerLaw:
     def predict(self, x: ArrayLike) -> float | np.ndarray:
         """``E + A * x**(-alpha)`` at ``x`` (which must be positive), like a numpy function: a scalar
         ``x`` gives a ``float``, an array gives an array of its shape (Chapter 1, notebook 01)."""
-        return as_scalar_if_0d(self.E + self.A * as_positive_array(x, "x") ** (-self.alpha))
+        return as_scalar_if_0d(
+            self.E + self.A * as_positive_array(x, "x") ** (-self.alpha)
+        )
 
     def parameters(self) -> dict[str, float]:
         """The fitted parameters by name, for :func:`helpers.fit.bootstrap` (Chapter 2, notebook 02c)."""
@@ -84,11 +86,16 @@ class PowerLaw:
         return rf"${y} = {floor}{self.A:.3g}\,{x}^{{{-self.alpha:.3f}}}$"
 
     def __str__(self) -> str:
-        floor = f"E = {self.E:.4g} ± {self.E_stderr:.2g}, " if self.has_offset else ""
+        # One group per line (law; parameters; goodness of fit), so that a printed fit
+        # fits the site's code column of about 85 characters.
+        offset = f"{self.E:.4g} + " if self.has_offset else ""
+        floor = (
+            f"E = {self.E:.4g} ± {self.E_stderr:.2g}, " if self.has_offset else ""
+        )
         return (
-            f"PowerLaw(y = {f'{self.E:.4g} + ' if self.has_offset else ''}{self.A:.4g} * x^-{self.alpha:.4f}; "
-            f"{floor}alpha = {self.alpha:.4f} ± {self.alpha_stderr:.4f}, "
-            f"R² (log space) = {self.r2_log:.4f}, {self.n_points} points)"
+            f"PowerLaw(y = {offset}{self.A:.4g} * x^-{self.alpha:.4f};\n"
+            f"  {floor}alpha = {self.alpha:.4f} ± {self.alpha_stderr:.4f},\n"
+            f"  R² (log space) = {self.r2_log:.4f}, {self.n_points} points)"
         )
 
 
@@ -99,7 +106,9 @@ def _r2(log_y: np.ndarray, residuals: np.ndarray) -> float:
 
 def _fit_pure(x: np.ndarray, y: np.ndarray) -> PowerLaw:
     log_x, log_y = np.log(x), np.log(y)
-    design = np.column_stack([np.ones_like(log_x), log_x])  # (n_points, 2): intercept, slope
+    design = np.column_stack(
+        [np.ones_like(log_x), log_x]
+    )  # (n_points, 2): intercept, slope
     (log_A, slope), *_ = np.linalg.lstsq(design, log_y, rcond=None)
     residuals = log_y - design @ np.array([log_A, slope])
     dof = len(x) - 2
@@ -115,7 +124,9 @@ def _fit_pure(x: np.ndarray, y: np.ndarray) -> PowerLaw:
     )
 
 
-def _saturating_residuals(params: np.ndarray, log_x: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+def _saturating_residuals(
+    params: np.ndarray, log_x: np.ndarray, log_y: np.ndarray
+) -> np.ndarray:
     log_A, alpha, log_E = params
     # log(E + A x^-alpha) = logaddexp(log E, log A - alpha log x), stable for any magnitudes
     return np.logaddexp(log_E, log_A - alpha * log_x) - log_y
@@ -128,10 +139,25 @@ def _fit_saturating(x: np.ndarray, y: np.ndarray, huber_delta: float) -> PowerLa
         floor = floor_fraction * y.min()
         start_law = _fit_pure(x, y - floor) if floor > 0 else _fit_pure(x, y)
         # start from the straight line through (x, y - floor): exact when the floor is right
-        start = np.array([np.log(start_law.A), start_law.alpha, np.log(max(floor, 1e-3 * y.min()))])
+        start = np.array(
+            [
+                np.log(start_law.A),
+                start_law.alpha,
+                np.log(max(floor, 1e-3 * y.min())),
+            ]
+        )
         result = least_squares(
-            _saturating_residuals, start, args=(log_x, log_y), loss="huber", f_scale=huber_delta,
-            method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=2000,
+            _saturating_residuals,
+            start,
+            args=(log_x, log_y),
+            loss="huber",
+            f_scale=huber_delta,
+            method="trf",
+            x_scale="jac",
+            xtol=1e-12,
+            ftol=1e-12,
+            gtol=1e-12,
+            max_nfev=2000,
         )
         if result.status > 0 and (best is None or result.cost < best.cost):
             best = result
@@ -163,7 +189,9 @@ def _fit_saturating(x: np.ndarray, y: np.ndarray, huber_delta: float) -> PowerLa
     )
 
 
-def fit_power_law(x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_delta: float = 0.05) -> PowerLaw:
+def fit_power_law(
+    x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_delta: float = 0.05
+) -> PowerLaw:
     """Fit ``y = A * x**(-alpha)``, or ``y = E + A * x**(-alpha)`` when ``offset`` is true.
 
     The pure fit is explained in Chapter 1 (notebook 01), the saturating one and its Huber loss in
@@ -181,7 +209,11 @@ def fit_power_law(x: ArrayLike, y: ArrayLike, offset: bool = False, *, huber_del
     x = as_positive_1d(x, "x")
     y = as_positive_1d(y, "y")
     n_points = check_same_length(x=x, y=y)
-    check_enough_points(n_points, 3 if offset else 2, "a power law" + (" with offset" if offset else ""))
+    check_enough_points(
+        n_points,
+        3 if offset else 2,
+        "a power law" + (" with offset" if offset else ""),
+    )
     check_varies(x, "x")
     if not offset:
         return _fit_pure(x, y)

@@ -14,7 +14,11 @@ HOFFMANN_2022_ROUNDED = JointLaw(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28
 
 
 def isoflop_design(
-    budgets: np.ndarray, models_per_budget: int, *, span: float = 30.0, law: JointLaw = HOFFMANN_2022
+    budgets: np.ndarray,
+    models_per_budget: int,
+    *,
+    span: float = 30.0,
+    law: JointLaw = HOFFMANN_2022,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An IsoFLOP design: for each compute budget ``C``, ``models_per_budget`` model sizes spread
     log-uniformly over a factor ``span`` around the law's optimum, each trained on ``D = C / (6 N)``.
@@ -31,7 +35,12 @@ def isoflop_design(
 
 
 def sample_losses(
-    law: JointLaw, N: np.ndarray, D: np.ndarray, *, noise: float = 0.01, seed: int = 0
+    law: JointLaw,
+    N: np.ndarray,
+    D: np.ndarray,
+    *,
+    noise: float = 0.01,
+    seed: int = 0,
 ) -> np.ndarray:
     """``law.predict(N, D)`` times independent log-normal noise of relative size ``noise`` (Chapter 2,
     notebook 02c)."""

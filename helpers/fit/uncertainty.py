@@ -43,10 +43,14 @@ class BootstrapResult:
     n_failed: int
 
     def __str__(self) -> str:
-        rows = [f"{'parameter':>10} {'estimate':>12} {'std. error':>12}   {self.level:.0%} interval"]
+        rows = [
+            f"{'parameter':>10} {'estimate':>12} {'std. error':>12}   {self.level:.0%} interval"
+        ]
         for name, value in self.estimate.items():
             low, high = self.interval[name]
-            rows.append(f"{name:>10} {value:>12.5g} {self.stderr[name]:>12.3g}   [{low:.5g}, {high:.5g}]")
+            rows.append(
+                f"{name:>10} {value:>12.5g} {self.stderr[name]:>12.3g}   [{low:.5g}, {high:.5g}]"
+            )
         n_ok = len(next(iter(self.samples.values())))
         rows.append(f"({n_ok} resamples, {self.n_failed} failed)")
         return "\n".join(rows)
@@ -74,9 +78,13 @@ def bootstrap(
             f"inputs and target, one value of each per point, e.g. bootstrap(fit_power_law, x, y)"
         )
     if n < 2:
-        raise ValueError(f"n must be at least 2 resamples, got {n}; a few hundred give stable intervals")
+        raise ValueError(
+            f"n must be at least 2 resamples, got {n}; a few hundred give stable intervals"
+        )
     if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}; pass e.g. 0.95 for 95%")
+        raise ValueError(
+            f"level must lie strictly between 0 and 1, got {level}; pass e.g. 0.95 for 95%"
+        )
     estimate = fit_fn(*arrays, **fit_kwargs).parameters()
     rng = np.random.default_rng(seed)
     n_points = len(arrays[0])
@@ -85,7 +93,11 @@ def bootstrap(
     for _ in range(n):
         rows = rng.integers(0, n_points, size=n_points)
         try:
-            draws.append(fit_fn(*(column[rows] for column in arrays), **fit_kwargs).parameters())
+            draws.append(
+                fit_fn(
+                    *(column[rows] for column in arrays), **fit_kwargs
+                ).parameters()
+            )
         except (ValueError, ConvergenceError) as error:
             failures.append(error)
     failed = len(failures)
@@ -99,9 +111,16 @@ def bootstrap(
     return BootstrapResult(
         estimate=estimate,
         samples=samples,
-        stderr={name: float(np.std(values, ddof=1)) for name, values in samples.items()},
-        interval={name: (float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))
-                  for name, values in samples.items()},
+        stderr={
+            name: float(np.std(values, ddof=1)) for name, values in samples.items()
+        },
+        interval={
+            name: (
+                float(np.quantile(values, tail)),
+                float(np.quantile(values, 1 - tail)),
+            )
+            for name, values in samples.items()
+        },
         level=level,
         n_failed=failed,
     )
@@ -163,5 +182,9 @@ def check_extrapolation(
     law = fit_fn(*(column[~mask] for column in arrays), **fit_kwargs)
     *inputs, target = (column[mask] for column in arrays)
     predicted = np.asarray(law.predict(*inputs), dtype=np.float64)
-    return ExtrapolationCheck(law=law, observed=target, predicted=predicted,
-                              relative_error=(predicted - target) / target)
+    return ExtrapolationCheck(
+        law=law,
+        observed=target,
+        predicted=predicted,
+        relative_error=(predicted - target) / target,
+    )

@@ -24,4 +24,12 @@ from helpers.models.cnn import CNN, CNNConfig
 from helpers.models.mlp import MLP, MLPConfig, stacked_mlp
 from helpers.models.transformer import CharTransformer, TransformerConfig
 
-__all__ = ["CNN", "MLP", "CNNConfig", "CharTransformer", "MLPConfig", "TransformerConfig", "stacked_mlp"]
+__all__ = [
+    "CNN",
+    "MLP",
+    "CNNConfig",
+    "CharTransformer",
+    "MLPConfig",
+    "TransformerConfig",
+    "stacked_mlp",
+]

@@ -19,7 +19,13 @@ from torch.nn import functional as F
 CIFAR_CHANNELS, N_CLASSES = 3, 10
 CNN_DEPTH = 5
 """Convolutions in every CNN of the family; its width multiplier is the only size knob."""
-_FEATURE_MAP_SIDES = (32, 32, 16, 16, 8)  # the side at which each convolution runs on 32x32 images
+_FEATURE_MAP_SIDES = (
+    32,
+    32,
+    16,
+    16,
+    8,
+)  # the side at which each convolution runs on 32x32 images
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,9 @@ class CNNConfig:
     def n_params(self) -> int:
         """Convolution weights and biases plus the final linear layer."""
         channels = [CIFAR_CHANNELS] + self.channels
-        convs = sum((9 * c_in + 1) * c_out for c_in, c_out in zip(channels, channels[1:]))
+        convs = sum(
+            (9 * c_in + 1) * c_out for c_in, c_out in zip(channels, channels[1:])
+        )
         return convs + (channels[-1] + 1) * N_CLASSES
 
     @property
@@ -54,8 +62,10 @@ class CNNConfig:
     def train_flops_per_unit(self) -> int:
         """Convolution and linear FLOPs of one training image (forward + backward), as FlopCounterMode counts."""
         channels = [CIFAR_CHANNELS] + self.channels
-        macs = [9 * c_in * c_out * side * side
-                for c_in, c_out, side in zip(channels, channels[1:], _FEATURE_MAP_SIDES)]
+        macs = [
+            9 * c_in * c_out * side * side
+            for c_in, c_out, side in zip(channels, channels[1:], _FEATURE_MAP_SIDES)
+        ]
         macs.append(channels[-1] * N_CLASSES)
         return 6 * sum(macs) - 2 * macs[0]
 
@@ -73,10 +83,13 @@ class CNN(nn.Module):
         self.config = config
         channels = [CIFAR_CHANNELS] + config.channels
         self.convs = nn.ModuleList(
-            nn.Conv2d(c_in, c_out, kernel_size=3, padding=1) for c_in, c_out in zip(channels, channels[1:])
+            nn.Conv2d(c_in, c_out, kernel_size=3, padding=1)
+            for c_in, c_out in zip(channels, channels[1:])
         )
         self.head = nn.Linear(channels[-1], N_CLASSES)
-        for conv in self.convs:  # He et al.'s initialisation for ReLU networks keeps the signal's scale
+        for conv in (
+            self.convs
+        ):  # He et al.'s initialisation for ReLU networks keeps the signal's scale
             nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
             nn.init.zeros_(conv.bias)
 

@@ -29,7 +29,9 @@ class MLPConfig:
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.depth < 1:
-            raise ValueError(f"width and depth must be at least 1, got width={self.width}, depth={self.depth}")
+            raise ValueError(
+                f"width and depth must be at least 1, got width={self.width}, depth={self.depth}"
+            )
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -40,7 +42,9 @@ class MLPConfig:
     def n_params(self) -> int:
         """Weights and biases of one network: ``sum_l (n_{l-1} + 1) n_l``."""
         sizes = self.layer_sizes
-        return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+        return sum(
+            (fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:])
+        )
 
     @property
     def n_params_non_embedding(self) -> int:
@@ -70,12 +74,17 @@ class MLP(nn.Module):
             raise ValueError(f"n_models must be at least 1, got {n_models}")
         self.config, self.n_models = config, n_models
         sizes = config.layer_sizes
-        self.first_weight = nn.Parameter(torch.empty(config.n_inputs, n_models * config.width))
+        self.first_weight = nn.Parameter(
+            torch.empty(config.n_inputs, n_models * config.width)
+        )
         self.first_bias = nn.Parameter(torch.empty(n_models * config.width))
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.empty(n_models, fan_in, fan_out)) for fan_in, fan_out in zip(sizes[1:], sizes[2:])
+            nn.Parameter(torch.empty(n_models, fan_in, fan_out))
+            for fan_in, fan_out in zip(sizes[1:], sizes[2:])
         )
-        self.biases = nn.ParameterList(nn.Parameter(torch.empty(n_models, 1, fan_out)) for fan_out in sizes[2:])
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.empty(n_models, 1, fan_out)) for fan_out in sizes[2:]
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -90,10 +99,16 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, width = x.shape[0], self.config.width
-        hidden = F.relu(torch.addmm(self.first_bias, x, self.first_weight))  # (batch, n_models * width)
-        hidden = hidden.view(batch, self.n_models, width).transpose(0, 1)  # (n_models, batch, width)
+        hidden = F.relu(
+            torch.addmm(self.first_bias, x, self.first_weight)
+        )  # (batch, n_models * width)
+        hidden = hidden.view(batch, self.n_models, width).transpose(
+            0, 1
+        )  # (n_models, batch, width)
         for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            hidden = torch.baddbmm(bias, hidden, weight)  # (n_models, batch, fan_out)
+            hidden = torch.baddbmm(
+                bias, hidden, weight
+            )  # (n_models, batch, fan_out)
             if index < len(self.weights) - 1:
                 hidden = F.relu(hidden)
         return hidden
@@ -108,9 +123,11 @@ def stacked_mlp(config: MLPConfig, seeds: tuple[int, ...]) -> MLP:
         torch.manual_seed(seed)
         single = MLP(config)
         with torch.no_grad():
-            model.first_weight[:, k * width:(k + 1) * width] = single.first_weight
-            model.first_bias[k * width:(k + 1) * width] = single.first_bias
-            for stacked, own in zip(list(model.weights) + list(model.biases),
-                                    list(single.weights) + list(single.biases)):
+            model.first_weight[:, k * width : (k + 1) * width] = single.first_weight
+            model.first_bias[k * width : (k + 1) * width] = single.first_bias
+            for stacked, own in zip(
+                list(model.weights) + list(model.biases),
+                list(single.weights) + list(single.biases),
+            ):
                 stacked[k] = own[0]
     return model

@@ -41,10 +41,21 @@ class TransformerConfig:
     head_dim: int = HEAD_DIM
 
     def __post_init__(self) -> None:
-        if min(self.vocab_size, self.d_model, self.n_layers, self.context, self.head_dim) < 1:
+        if (
+            min(
+                self.vocab_size,
+                self.d_model,
+                self.n_layers,
+                self.context,
+                self.head_dim,
+            )
+            < 1
+        ):
             raise ValueError(f"every size must be at least 1, got {self}")
         if self.d_model % self.head_dim:
-            raise ValueError(f"d_model={self.d_model} must be a multiple of the head size {self.head_dim}")
+            raise ValueError(
+                f"d_model={self.d_model} must be a multiple of the head size {self.head_dim}"
+            )
 
     @property
     def n_heads(self) -> int:
@@ -55,36 +66,54 @@ class TransformerConfig:
     def n_params(self) -> int:
         """All parameters: ``V d + T d + L (12 d^2 + 13 d) + 2 d``."""
         d = self.d_model
-        return self.vocab_size * d + self.context * d + self.n_layers * (12 * d**2 + 13 * d) + 2 * d
+        return (
+            self.vocab_size * d
+            + self.context * d
+            + self.n_layers * (12 * d**2 + 13 * d)
+            + 2 * d
+        )
 
     @property
     def n_params_non_embedding(self) -> int:
         """Kaplan et al.'s ``N``: the parameters less the token and position embeddings."""
-        return self.n_params - self.vocab_size * self.d_model - self.context * self.d_model
+        return (
+            self.n_params
+            - self.vocab_size * self.d_model
+            - self.context * self.d_model
+        )
 
     @property
     def train_flops_per_unit(self) -> int:
         """Matmul FLOPs per training token (forward + backward): ``6 [L (12 d^2 + 2 T d) + d V]``."""
         d = self.d_model
-        return 6 * (self.n_layers * (12 * d**2 + 2 * self.context * d) + d * self.vocab_size)
+        return 6 * (
+            self.n_layers * (12 * d**2 + 2 * self.context * d) + d * self.vocab_size
+        )
 
 
 class CausalSelfAttention(nn.Module):
     """Causal multi-head self-attention with explicit matrix products (Chapter 3)."""
+
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         self.n_heads = config.n_heads
         self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
         self.proj = nn.Linear(config.d_model, config.d_model)
-        causal = torch.tril(torch.ones(config.context, config.context, dtype=torch.bool))
+        causal = torch.tril(
+            torch.ones(config.context, config.context, dtype=torch.bool)
+        )
         self.register_buffer("mask", causal, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, length, width = x.shape
         q, k, v = self.qkv(x).split(width, dim=2)  # each (batch, length, d)
         shape = (batch, length, self.n_heads, width // self.n_heads)
-        q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))  # (batch, heads, length, head_dim)
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])  # (batch, heads, length, length)
+        q, k, v = (
+            t.view(shape).transpose(1, 2) for t in (q, k, v)
+        )  # (batch, heads, length, head_dim)
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(
+            k.shape[-1]
+        )  # (batch, heads, length, length)
         scores = scores.masked_fill(~self.mask[:length, :length], float("-inf"))
         y = F.softmax(scores, dim=-1) @ v  # (batch, heads, length, head_dim)
         return self.proj(y.transpose(1, 2).reshape(batch, length, width))
@@ -92,12 +121,15 @@ class CausalSelfAttention(nn.Module):
 
 class Block(nn.Module):
     """A pre-LayerNorm transformer block: attention, then a GELU MLP of 4x width (Chapter 3)."""
+
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         d = config.d_model
         self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.attention = CausalSelfAttention(config)
-        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+        self.mlp = nn.Sequential(
+            nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attention(self.norm1(x))
@@ -126,10 +158,16 @@ class CharTransformer(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         length = tokens.shape[1]
         if length > self.config.context:
-            raise ValueError(f"sequence of {length} tokens exceeds the context of {self.config.context}; "
-                             "cut it into windows (helpers.data.splits.windows)")
+            raise ValueError(
+                f"sequence of {length} tokens exceeds the context of {self.config.context}; "
+                "cut it into windows (helpers.data.splits.windows)"
+            )
         positions = torch.arange(length, device=tokens.device)
-        x = self.token_embedding(tokens) + self.position_embedding(positions)  # (batch, length, d)
+        x = self.token_embedding(tokens) + self.position_embedding(
+            positions
+        )  # (batch, length, d)
         for block in self.blocks:
             x = block(x)
-        return self.final_norm(x) @ self.token_embedding.weight.T  # tied output layer: (batch, length, V)
+        return (
+            self.final_norm(x) @ self.token_embedding.weight.T
+        )  # tied output layer: (batch, length, V)

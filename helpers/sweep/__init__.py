@@ -13,7 +13,21 @@ From the shell::
 """
 
 from helpers.sweep.grids import SWEEPS, Grid, RunSpec, Sweep, get_sweep
-from helpers.sweep.runner import pending_runs, results_path, run_sweep, sweep_results
+from helpers.sweep.runner import (
+    pending_runs,
+    results_path,
+    run_sweep,
+    sweep_results,
+)
 
-__all__ = ["SWEEPS", "Grid", "RunSpec", "Sweep", "get_sweep", "pending_runs", "results_path", "run_sweep",
-           "sweep_results"]
+__all__ = [
+    "SWEEPS",
+    "Grid",
+    "RunSpec",
+    "Sweep",
+    "get_sweep",
+    "pending_runs",
+    "results_path",
+    "run_sweep",
+    "sweep_results",
+]

@@ -36,8 +36,12 @@ class RunSpec:
         Fields left at their default value are not hashed, so adding a field with a default never
         changes the keys of results already recorded.
         """
-        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
-                  if field.default is dataclasses.MISSING or getattr(self, field.name) != field.default}
+        fields = {
+            field.name: getattr(self, field.name)
+            for field in dataclasses.fields(self)
+            if field.default is dataclasses.MISSING
+            or getattr(self, field.name) != field.default
+        }
         canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -77,21 +81,41 @@ class Sweep:
         family = get_family(self.family)
         for profile, grid in self.grids.items():
             if not set(grid.processings) <= set(family.processings):
-                raise ValueError(f"sweep {self.name!r} ({profile}): processings {grid.processings} are not all "
-                                 f"available to the {family.name} family; choose from {family.processings}")
-            if family.depths is not None and not set(grid.depths) <= set(family.depths):
-                raise ValueError(f"sweep {self.name!r} ({profile}): depths {grid.depths} are not the "
-                                 f"{family.name} family's; it has depths {family.depths}")
+                raise ValueError(
+                    f"sweep {self.name!r} ({profile}): processings {grid.processings} are not all "
+                    f"available to the {family.name} family; choose from {family.processings}"
+                )
+            if family.depths is not None and not set(grid.depths) <= set(
+                family.depths
+            ):
+                raise ValueError(
+                    f"sweep {self.name!r} ({profile}): depths {grid.depths} are not the "
+                    f"{family.name} family's; it has depths {family.depths}"
+                )
 
     def runs(self, profile: Profile) -> list[RunSpec]:
         """Every run of the grid for ``profile``."""
         grid = self.grids[profile.name]
         family = FAMILIES[self.family]
         return [
-            RunSpec(family.name, family.dataset, width, depth, n_train, seed, grid.step_scale, family.recipe.name,
-                    family.recipe.version, processing, order_seed=seed if grid.vary_order else 0)
-            for processing in grid.processings for width in grid.widths for depth in grid.depths
-            for n_train in grid.n_trains for seed in grid.seeds
+            RunSpec(
+                family.name,
+                family.dataset,
+                width,
+                depth,
+                n_train,
+                seed,
+                grid.step_scale,
+                family.recipe.name,
+                family.recipe.version,
+                processing,
+                order_seed=seed if grid.vary_order else 0,
+            )
+            for processing in grid.processings
+            for width in grid.widths
+            for depth in grid.depths
+            for n_train in grid.n_trains
+            for seed in grid.seeds
         ]
 
 
@@ -102,24 +126,55 @@ SWEEPS: dict[str, Sweep] = {
             name="mnist_mlp",
             description="two-hidden-layer MLPs on MNIST: 7 widths x 6 data sizes (full), Chapter 3",
             grids={
-                "smoke": Grid(widths=(8, 16, 32, 64), depths=(2,), n_trains=(500, 1_000, 2_000), seeds=(0,),
-                              step_scale=0.05),
-                "workshop": Grid(widths=(8, 32, 128, 512), depths=(2,), n_trains=(1_718, 6_875, 27_500, 55_000),
-                                 seeds=(0,), step_scale=0.5),
-                "full": Grid(widths=(8, 16, 32, 64, 128, 256, 512), depths=(2,),
-                             n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000), seeds=(0, 1)),
+                "smoke": Grid(
+                    widths=(8, 16, 32, 64),
+                    depths=(2,),
+                    n_trains=(500, 1_000, 2_000),
+                    seeds=(0,),
+                    step_scale=0.05,
+                ),
+                "workshop": Grid(
+                    widths=(8, 32, 128, 512),
+                    depths=(2,),
+                    n_trains=(1_718, 6_875, 27_500, 55_000),
+                    seeds=(0,),
+                    step_scale=0.5,
+                ),
+                "full": Grid(
+                    widths=(8, 16, 32, 64, 128, 256, 512),
+                    depths=(2,),
+                    n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
+                    seeds=(0, 1),
+                ),
             },
         ),
         Sweep(
             name="mnist_processing",
             description="width-256 MLPs on MNIST with and without augmentation or PCA features, Chapter 3",
             grids={
-                "smoke": Grid(widths=(32,), depths=(2,), n_trains=(500, 1_000, 2_000), seeds=(0,),
-                              step_scale=0.05, processings=PROCESSINGS),
-                "workshop": Grid(widths=(128,), depths=(2,), n_trains=(1_718, 6_875, 27_500), seeds=(0,),
-                                 step_scale=0.5, processings=PROCESSINGS),
-                "full": Grid(widths=(256,), depths=(2,), n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
-                             seeds=(0, 1), processings=PROCESSINGS),
+                "smoke": Grid(
+                    widths=(32,),
+                    depths=(2,),
+                    n_trains=(500, 1_000, 2_000),
+                    seeds=(0,),
+                    step_scale=0.05,
+                    processings=PROCESSINGS,
+                ),
+                "workshop": Grid(
+                    widths=(128,),
+                    depths=(2,),
+                    n_trains=(1_718, 6_875, 27_500),
+                    seeds=(0,),
+                    step_scale=0.5,
+                    processings=PROCESSINGS,
+                ),
+                "full": Grid(
+                    widths=(256,),
+                    depths=(2,),
+                    n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
+                    seeds=(0, 1),
+                    processings=PROCESSINGS,
+                ),
             },
         ),
         Sweep(
@@ -127,11 +182,26 @@ SWEEPS: dict[str, Sweep] = {
             description="five-convolution CNNs on CIFAR-10: 5 width multipliers x 6 data sizes (full: for a GPU)",
             family="cnn",
             grids={
-                "smoke": Grid(widths=(1,), depths=(5,), n_trains=(256, 512), seeds=(0,), step_scale=0.01),
-                "workshop": Grid(widths=(1, 2), depths=(5,), n_trains=(2_812, 11_250, 45_000), seeds=(0,),
-                                 step_scale=0.05),
-                "full": Grid(widths=(1, 2, 4, 8, 16), depths=(5,),
-                             n_trains=(1_406, 2_812, 5_625, 11_250, 22_500, 45_000), seeds=(0, 1)),
+                "smoke": Grid(
+                    widths=(1,),
+                    depths=(5,),
+                    n_trains=(256, 512),
+                    seeds=(0,),
+                    step_scale=0.01,
+                ),
+                "workshop": Grid(
+                    widths=(1, 2),
+                    depths=(5,),
+                    n_trains=(2_812, 11_250, 45_000),
+                    seeds=(0,),
+                    step_scale=0.05,
+                ),
+                "full": Grid(
+                    widths=(1, 2, 4, 8, 16),
+                    depths=(5,),
+                    n_trains=(1_406, 2_812, 5_625, 11_250, 22_500, 45_000),
+                    seeds=(0, 1),
+                ),
             },
         ),
         Sweep(
@@ -139,12 +209,26 @@ SWEEPS: dict[str, Sweep] = {
             description="character-level transformers on Tiny Shakespeare: 3 widths x 3 depths x 6 data sizes",
             family="transformer",
             grids={
-                "smoke": Grid(widths=(16, 32), depths=(1,), n_trains=(20_000, 40_000), seeds=(0,),
-                              step_scale=0.02),
-                "workshop": Grid(widths=(32, 64), depths=(1, 2), n_trains=(62_500, 250_000, 1_000_000),
-                                 seeds=(0,), step_scale=0.05),
-                "full": Grid(widths=(32, 64, 128), depths=(1, 2, 4),
-                             n_trains=(31_250, 62_500, 125_000, 250_000, 500_000, 1_000_000), seeds=(0,)),
+                "smoke": Grid(
+                    widths=(16, 32),
+                    depths=(1,),
+                    n_trains=(20_000, 40_000),
+                    seeds=(0,),
+                    step_scale=0.02,
+                ),
+                "workshop": Grid(
+                    widths=(32, 64),
+                    depths=(1, 2),
+                    n_trains=(62_500, 250_000, 1_000_000),
+                    seeds=(0,),
+                    step_scale=0.05,
+                ),
+                "full": Grid(
+                    widths=(32, 64, 128),
+                    depths=(1, 2, 4),
+                    n_trains=(31_250, 62_500, 125_000, 250_000, 500_000, 1_000_000),
+                    seeds=(0,),
+                ),
             },
         ),
     )

@@ -43,25 +43,52 @@ def group_into_jobs(specs: list[RunSpec]) -> list[list[RunSpec]]:
     for the MLP). Longest jobs first (Chapter 3)."""
     groups: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
-        shape = (spec.family, spec.dataset, spec.width, spec.depth, spec.n_train, spec.step_scale, spec.processing,
-                 spec.order_seed)
+        shape = (
+            spec.family,
+            spec.dataset,
+            spec.width,
+            spec.depth,
+            spec.n_train,
+            spec.step_scale,
+            spec.processing,
+            spec.order_seed,
+        )
         groups.setdefault(shape, []).append(spec)
-    return sorted(groups.values(), key=lambda group: -group[0].width * group[0].n_train)
+    return sorted(
+        groups.values(), key=lambda group: -group[0].width * group[0].n_train
+    )
 
 
-def train_job(specs: list[RunSpec], threads: int, n_test: int | None) -> list[RunRecord]:
+def train_job(
+    specs: list[RunSpec], threads: int, n_test: int | None
+) -> list[RunRecord]:
     """Train one job (runs differing only in seed) with ``threads`` CPU threads; one record per run (Chapter 3)."""
     torch.set_num_threads(threads)
     first = specs[0]
     family = FAMILIES[first.family]
-    job = Job(first.width, first.depth, first.n_train, first.processing, tuple(spec.seed for spec in specs),
-              first.order_seed)
+    job = Job(
+        first.width,
+        first.depth,
+        first.n_train,
+        first.processing,
+        tuple(spec.seed for spec in specs),
+        first.order_seed,
+    )
     records = family.train(job, family.recipe.scaled(first.step_scale), n_test)
-    return [RunRecord(**record, key=spec.key, processing=spec.processing, step_scale=spec.step_scale)
-            for spec, record in zip(specs, records)]
+    return [
+        RunRecord(
+            **record,
+            key=spec.key,
+            processing=spec.processing,
+            step_scale=spec.step_scale,
+        )
+        for spec, record in zip(specs, records)
+    ]
 
 
-def _train_task(arguments: tuple[list[RunSpec], int, int | None]) -> list[RunRecord]:
+def _train_task(
+    arguments: tuple[list[RunSpec], int, int | None],
+) -> list[RunRecord]:
     return train_job(*arguments)
 
 
@@ -77,7 +104,9 @@ def _exclusive(path: Path) -> Iterator[None]:
     (for example two notebooks run in parallel); the second waits, then finds the runs done."""
     try:
         import fcntl
-    except ImportError:  # Windows: no advisory locks; run one sweep process at a time
+    except (
+        ImportError
+    ):  # Windows: no advisory locks; run one sweep process at a time
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +118,9 @@ def _exclusive(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def run_sweep(name: str, profile: Profile, *, workers: int = 1, progress: bool = True) -> Path:
+def run_sweep(
+    name: str, profile: Profile, *, workers: int = 1, progress: bool = True
+) -> Path:
     """Train every missing run of sweep ``name`` under ``profile``; return the results file (Chapter 3)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -99,13 +130,19 @@ def run_sweep(name: str, profile: Profile, *, workers: int = 1, progress: bool =
     return path
 
 
-def _run_pending(name: str, profile: Profile, path: Path, workers: int, progress: bool) -> None:
+def _run_pending(
+    name: str, profile: Profile, path: Path, workers: int, progress: bool
+) -> None:
     repair_tail(path)
     jobs = group_into_jobs(pending_runs(name, profile))
     threads = max(1, (os.cpu_count() or 1) // workers)
     tasks = [(job, threads, profile.n_test) for job in jobs]
-    bar = tqdm(total=sum(len(job) for job in jobs), desc=f"sweep {name} ({profile.name})", unit="run",
-               disable=not progress or not jobs)
+    bar = tqdm(
+        total=sum(len(job) for job in jobs),
+        desc=f"sweep {name} ({profile.name})",
+        unit="run",
+        disable=not progress or not jobs,
+    )
     with bar:
         if workers == 1 or len(jobs) <= 1:
             for rows in map(_train_task, tasks):
@@ -118,7 +155,9 @@ def _run_pending(name: str, profile: Profile, path: Path, workers: int, progress
                     bar.update(len(rows))
 
 
-def sweep_results(name: str, profile: Profile, *, workers: int = 1) -> list[RunRecord]:
+def sweep_results(
+    name: str, profile: Profile, *, workers: int = 1
+) -> list[RunRecord]:
     """The sweep's records for ``profile`` (Chapter 3): committed under ``full``, trained where missing
     otherwise. Each is a :class:`helpers.results.RunRecord`."""
     if profile.uses_committed_results:
@@ -132,4 +171,8 @@ def sweep_results(name: str, profile: Profile, *, workers: int = 1) -> list[RunR
     else:
         run_sweep(name, profile, workers=workers)
     wanted = {spec.key for spec in get_sweep(name).runs(profile)}
-    return [row for row in read_rows(results_path(name, profile)) if row["key"] in wanted]
+    return [
+        row
+        for row in read_rows(results_path(name, profile))
+        if row["key"] in wanted
+    ]

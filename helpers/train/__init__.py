@@ -14,5 +14,15 @@ from helpers.train.mlp import train_mlps
 from helpers.train.recipes import CNN_RECIPE, MLP_RECIPE, TRANSFORMER_RECIPE, Recipe
 from helpers.train.text import train_transformers
 
-__all__ = ["CNN_RECIPE", "MLP_RECIPE", "TRANSFORMER_RECIPE", "Recipe", "Task", "default_device", "train_cnns",
-           "train_loop", "train_mlps", "train_transformers"]
+__all__ = [
+    "CNN_RECIPE",
+    "MLP_RECIPE",
+    "TRANSFORMER_RECIPE",
+    "Recipe",
+    "Task",
+    "default_device",
+    "train_cnns",
+    "train_loop",
+    "train_mlps",
+    "train_transformers",
+]

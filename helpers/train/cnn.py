@@ -17,9 +17,16 @@ from helpers.train.loop import ImageTask, default_device, train_one_at_a_time
 from helpers.train.recipes import CNN_RECIPE, Recipe
 
 
-def train_cnns(config: CNNConfig, data: ImageSplits, seeds: tuple[int, ...], recipe: Recipe = CNN_RECIPE, *,
-               device: torch.device | None = None, order_seed: int = 0, n_checkpoints: int = 12,
-               ) -> list[TrainingRecord]:
+def train_cnns(
+    config: CNNConfig,
+    data: ImageSplits,
+    seeds: tuple[int, ...],
+    recipe: Recipe = CNN_RECIPE,
+    *,
+    device: torch.device | None = None,
+    order_seed: int = 0,
+    n_checkpoints: int = 12,
+) -> list[TrainingRecord]:
     """Train one :class:`~helpers.models.CNN` of shape ``config`` per seed, one after another; one record each.
 
     ``seeds`` set the initialisations (``torch.manual_seed(seed)`` before building the model);
@@ -27,16 +34,37 @@ def train_cnns(config: CNNConfig, data: ImageSplits, seeds: tuple[int, ...], rec
     (Chapter 3)
     """
     device = device or default_device()
-    identity = {"family": "cnn", "dataset": "cifar10", "unit": "image", "width": config.width,
-                "depth": CNN_DEPTH, "n_train": data.n_train, "order_seed": order_seed}
+    identity = {
+        "family": "cnn",
+        "dataset": "cifar10",
+        "unit": "image",
+        "width": config.width,
+        "depth": CNN_DEPTH,
+        "n_train": data.n_train,
+        "order_seed": order_seed,
+    }
 
     def build() -> tuple[CNN, ImageTask]:
         model = CNN(config).to(device, memory_format=torch.channels_last)
 
-        def logits(x: torch.Tensor) -> torch.Tensor:  # a stack of one: (1, batch, 10)
-            return model(x.contiguous(memory_format=torch.channels_last)).unsqueeze(0)
+        def logits(
+            x: torch.Tensor,
+        ) -> torch.Tensor:  # a stack of one: (1, batch, 10)
+            return model(x.contiguous(memory_format=torch.channels_last)).unsqueeze(
+                0
+            )
 
-        return model, ImageTask(logits, data, 1, recipe, device, order_seed=order_seed, eval_chunk=500)
+        return model, ImageTask(
+            logits, data, 1, recipe, device, order_seed=order_seed, eval_chunk=500
+        )
 
-    return train_one_at_a_time(build, seeds, recipe, data.n_train, config, identity=identity, device=device,
-                               n_checkpoints=n_checkpoints)
+    return train_one_at_a_time(
+        build,
+        seeds,
+        recipe,
+        data.n_train,
+        config,
+        identity=identity,
+        device=device,
+        n_checkpoints=n_checkpoints,
+    )

@@ -50,31 +50,67 @@ class Family:
     processings: tuple[str, ...] = ("none",)
 
 
-def _train_mlp(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
-    data, augment_shift = apply_processing(job.processing, mnist_splits(job.n_train, n_test=n_test))
+def _train_mlp(
+    job: Job, recipe: Recipe, n_test: int | None
+) -> list[TrainingRecord]:
+    data, augment_shift = apply_processing(
+        job.processing, mnist_splits(job.n_train, n_test=n_test)
+    )
     config = MLPConfig(job.width, job.depth, n_inputs=data.train_x.shape[1])
-    return train_mlps(config, data, job.seeds, recipe, augment_shift=augment_shift, order_seed=job.order_seed)
+    return train_mlps(
+        config,
+        data,
+        job.seeds,
+        recipe,
+        augment_shift=augment_shift,
+        order_seed=job.order_seed,
+    )
 
 
-def _train_cnn(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
+def _train_cnn(
+    job: Job, recipe: Recipe, n_test: int | None
+) -> list[TrainingRecord]:
     data = cifar_splits(job.n_train, n_test=n_test)
-    return train_cnns(CNNConfig(job.width), data, job.seeds, recipe, order_seed=job.order_seed)
+    return train_cnns(
+        CNNConfig(job.width), data, job.seeds, recipe, order_seed=job.order_seed
+    )
 
 
-def _train_transformer(job: Job, recipe: Recipe, n_test: int | None) -> list[TrainingRecord]:
+def _train_transformer(
+    job: Job, recipe: Recipe, n_test: int | None
+) -> list[TrainingRecord]:
     data = shakespeare_splits(job.n_train, n_val=n_test, n_test=n_test)
     if recipe.context is None:
-        raise ValueError(f"recipe {recipe.name!r} has no context length; a language model needs one")
-    config = TransformerConfig(len(data.vocabulary), d_model=job.width, n_layers=job.depth, context=recipe.context)
-    return train_transformers(config, data, job.seeds, recipe, order_seed=job.order_seed)
+        raise ValueError(
+            f"recipe {recipe.name!r} has no context length; a language model needs one"
+        )
+    config = TransformerConfig(
+        len(data.vocabulary),
+        d_model=job.width,
+        n_layers=job.depth,
+        context=recipe.context,
+    )
+    return train_transformers(
+        config, data, job.seeds, recipe, order_seed=job.order_seed
+    )
 
 
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
-        Family("mlp", "mnist", "image", MLP_RECIPE, _train_mlp, processings=PROCESSINGS),
-        Family("cnn", "cifar10", "image", CNN_RECIPE, _train_cnn, depths=(CNN_DEPTH,)),
-        Family("transformer", "tinyshakespeare", "character", TRANSFORMER_RECIPE, _train_transformer),
+        Family(
+            "mlp", "mnist", "image", MLP_RECIPE, _train_mlp, processings=PROCESSINGS
+        ),
+        Family(
+            "cnn", "cifar10", "image", CNN_RECIPE, _train_cnn, depths=(CNN_DEPTH,)
+        ),
+        Family(
+            "transformer",
+            "tinyshakespeare",
+            "character",
+            TRANSFORMER_RECIPE,
+            _train_transformer,
+        ),
     )
 }
 

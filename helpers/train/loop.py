@@ -46,7 +46,10 @@ def default_device() -> torch.device:
     """CUDA if present, else Apple's MPS, else the CPU (what everything is tested on) (Chapter 3)."""
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if (
+        getattr(torch.backends, "mps", None) is not None
+        and torch.backends.mps.is_available()
+    ):
         return torch.device("mps")
     return torch.device("cpu")
 
@@ -92,21 +95,36 @@ def peak_memory_bytes(device: torch.device) -> int:
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB on Linux
+    return int(
+        peak if sys.platform == "darwin" else peak * 1024
+    )  # bytes on macOS, KiB on Linux
 
 
-def adamw_optimizer(model: torch.nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
+def adamw_optimizer(
+    model: torch.nn.Module, recipe: Recipe
+) -> torch.optim.Optimizer:
     """The recipe's AdamW (fused: one kernel per update), with weight decay on weight matrices and
     convolution kernels only; biases, norms and embeddings are not decayed (Chapter 3)."""
     decay, no_decay = [], []
     for name, parameter in model.named_parameters():
-        is_matrix = parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
+        is_matrix = (
+            parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
+        )
         (decay if is_matrix else no_decay).append(parameter)
-    if recipe.weight_decay == 0:  # one group: each group costs a kernel and Python work on every step
+    if (
+        recipe.weight_decay == 0
+    ):  # one group: each group costs a kernel and Python work on every step
         decay, no_decay = decay + no_decay, []
-    groups = [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW([g for g in groups if g["params"]], lr=recipe.learning_rate,
-                             betas=(0.9, recipe.beta2), fused=True)
+    groups = [
+        {"params": decay, "weight_decay": recipe.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(
+        [g for g in groups if g["params"]],
+        lr=recipe.learning_rate,
+        betas=(0.9, recipe.beta2),
+        fused=True,
+    )
 
 
 @dataclass
@@ -115,13 +133,20 @@ class LoopOutcome:
 
     total_steps: int
     seconds: float
-    curve: list[dict[str, Any]]  # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
+    curve: list[
+        dict[str, Any]
+    ]  # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
     final: dict[str, np.ndarray]  # train/test loss and accuracy at the end
     diverged: np.ndarray
 
 
-def train_loop(model: torch.nn.Module, task: Task, recipe: Recipe, total_steps: int,
-               n_checkpoints: int = 12) -> LoopOutcome:
+def train_loop(
+    model: torch.nn.Module,
+    task: Task,
+    recipe: Recipe,
+    total_steps: int,
+    n_checkpoints: int = 12,
+) -> LoopOutcome:
     """Train ``model`` (a stack of ``task.n_models`` independent models) for ``total_steps`` steps (Chapter 3).
 
     The step minimises the sum of the models' losses; the learning rate follows the recipe's schedule;
@@ -130,8 +155,10 @@ def train_loop(model: torch.nn.Module, task: Task, recipe: Recipe, total_steps: 
     """
     n_models = task.n_models
     if recipe.grad_clip is not None and n_models > 1:
-        raise ValueError("grad_clip clips the norm of the whole stack's gradient, which would couple its "
-                         f"{n_models} models: train them one at a time (n_models=1)")
+        raise ValueError(
+            "grad_clip clips the norm of the whole stack's gradient, which would couple its "
+            f"{n_models} models: train them one at a time (n_models=1)"
+        )
     optimizer = adamw_optimizer(model, recipe)
     checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
     curve: list[dict[str, Any]] = []
@@ -155,50 +182,108 @@ def train_loop(model: torch.nn.Module, task: Task, recipe: Recipe, total_steps: 
             val_loss, _ = task.evaluate("val")
             test_loss, test_accuracy = task.evaluate("test")
             diverged |= ~np.isfinite(test_loss)
-            curve.append({"step": step, "val_loss": val_loss.tolist(), "test_loss": test_loss.tolist()})
-    seconds = time.perf_counter() - began  # the last step is always a checkpoint: its test loss is final
+            curve.append(
+                {
+                    "step": step,
+                    "val_loss": val_loss.tolist(),
+                    "test_loss": test_loss.tolist(),
+                }
+            )
+    seconds = (
+        time.perf_counter() - began
+    )  # the last step is always a checkpoint: its test loss is final
     train_loss, train_accuracy = task.evaluate("train")
-    diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)  # training made it worse
-    final = {"train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
-             "test_accuracy": test_accuracy}
+    diverged |= ~np.isfinite(train_loss) | (
+        train_loss > initial_loss
+    )  # training made it worse
+    final = {
+        "train_loss": train_loss,
+        "train_accuracy": train_accuracy,
+        "test_loss": test_loss,
+        "test_accuracy": test_accuracy,
+    }
     return LoopOutcome(total_steps, seconds, curve, final, diverged)
 
 
-def run_records(outcome: LoopOutcome, seeds: tuple[int, ...], recipe: Recipe, config: ModelConfig, *,
-                identity: dict[str, Any], models_in_stack: int, device: torch.device) -> list[TrainingRecord]:
+def run_records(
+    outcome: LoopOutcome,
+    seeds: tuple[int, ...],
+    recipe: Recipe,
+    config: ModelConfig,
+    *,
+    identity: dict[str, Any],
+    models_in_stack: int,
+    device: torch.device,
+) -> list[TrainingRecord]:
     """One :class:`~helpers.results.TrainingRecord` per seed from a :class:`LoopOutcome` (Chapter 3).
 
     ``identity`` holds the record's ``family``, ``dataset``, ``unit``, ``width``, ``depth``, ``n_train`` and
     ``order_seed``.
     The early-stopped test loss is the test loss at the checkpoint with the lowest validation loss.
     """
-    flops_per_unit, units_per_step = config.train_flops_per_unit, recipe.units_per_step
+    flops_per_unit, units_per_step = (
+        config.train_flops_per_unit,
+        recipe.units_per_step,
+    )
     records = []
     for k, seed in enumerate(seeds):
         val_curve = np.array([point["val_loss"][k] for point in outcome.curve])
         finite = np.isfinite(val_curve)
-        best = int(np.nanargmin(np.where(finite, val_curve, np.nan))) if finite.any() else -1
-        records.append(TrainingRecord(
-            **identity, seed=seed, recipe=asdict(recipe), n_params=config.n_params,
-            n_params_non_embedding=config.n_params_non_embedding, flops_per_unit=flops_per_unit,
-            units_per_step=units_per_step, steps=outcome.total_steps,
-            units_seen=units_per_step * outcome.total_steps,
-            train_flops=flops_per_unit * units_per_step * outcome.total_steps,
-            wall_seconds=outcome.seconds, peak_memory_bytes=peak_memory_bytes(device),
-            models_in_stack=models_in_stack, device=device.type, diverged=bool(outcome.diverged[k]),
-            **{name: float(values[k]) for name, values in outcome.final.items()},
-            best_val_step=outcome.curve[best]["step"] if best >= 0 else None,
-            early_stopped_test_loss=outcome.curve[best]["test_loss"][k] if best >= 0 else None,
-            curve=[{"step": p["step"], "units_seen": p["step"] * units_per_step,
-                    "flops": flops_per_unit * units_per_step * p["step"],
-                    "val_loss": p["val_loss"][k], "test_loss": p["test_loss"][k]} for p in outcome.curve],
-        ))
+        best = (
+            int(np.nanargmin(np.where(finite, val_curve, np.nan)))
+            if finite.any()
+            else -1
+        )
+        records.append(
+            TrainingRecord(
+                **identity,
+                seed=seed,
+                recipe=asdict(recipe),
+                n_params=config.n_params,
+                n_params_non_embedding=config.n_params_non_embedding,
+                flops_per_unit=flops_per_unit,
+                units_per_step=units_per_step,
+                steps=outcome.total_steps,
+                units_seen=units_per_step * outcome.total_steps,
+                train_flops=flops_per_unit * units_per_step * outcome.total_steps,
+                wall_seconds=outcome.seconds,
+                peak_memory_bytes=peak_memory_bytes(device),
+                models_in_stack=models_in_stack,
+                device=device.type,
+                diverged=bool(outcome.diverged[k]),
+                **{
+                    name: float(values[k]) for name, values in outcome.final.items()
+                },
+                best_val_step=outcome.curve[best]["step"] if best >= 0 else None,
+                early_stopped_test_loss=outcome.curve[best]["test_loss"][k]
+                if best >= 0
+                else None,
+                curve=[
+                    {
+                        "step": p["step"],
+                        "units_seen": p["step"] * units_per_step,
+                        "flops": flops_per_unit * units_per_step * p["step"],
+                        "val_loss": p["val_loss"][k],
+                        "test_loss": p["test_loss"][k],
+                    }
+                    for p in outcome.curve
+                ],
+            )
+        )
     return records
 
 
-def train_one_at_a_time(build: Callable[[], tuple[torch.nn.Module, Task]], seeds: tuple[int, ...],
-                        recipe: Recipe, n_examples: int, config: ModelConfig, *, identity: dict[str, Any],
-                        device: torch.device, n_checkpoints: int = 12) -> list[TrainingRecord]:
+def train_one_at_a_time(
+    build: Callable[[], tuple[torch.nn.Module, Task]],
+    seeds: tuple[int, ...],
+    recipe: Recipe,
+    n_examples: int,
+    config: ModelConfig,
+    *,
+    identity: dict[str, Any],
+    device: torch.device,
+    n_checkpoints: int = 12,
+) -> list[TrainingRecord]:
     """Train one model per seed, one after another, and return one record each (Chapter 3).
 
     For each seed, ``torch.manual_seed(seed)`` is set and ``build()`` makes the model and its
@@ -209,23 +294,37 @@ def train_one_at_a_time(build: Callable[[], tuple[torch.nn.Module, Task]], seeds
     for seed in seeds:
         torch.manual_seed(seed)
         model, task = build()
-        outcome = train_loop(model, task, recipe, recipe.steps_for(n_examples), n_checkpoints)
-        records += run_records(outcome, (seed,), recipe, config, identity=identity, models_in_stack=1,
-                               device=device)
+        outcome = train_loop(
+            model, task, recipe, recipe.steps_for(n_examples), n_checkpoints
+        )
+        records += run_records(
+            outcome,
+            (seed,),
+            recipe,
+            config,
+            identity=identity,
+            models_in_stack=1,
+            device=device,
+        )
     return records
 
 
-def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callable[[], torch.Tensor]:
+def epoch_batches(
+    n: int, batch_size: int, generator: torch.Generator
+) -> Callable[[], torch.Tensor]:
     """A function returning the indices of the next batch: consecutive slices of a seeded permutation of
     ``range(n)``, reshuffled when fewer than ``batch_size`` indices remain (Chapter 3)."""
     state = {"order": torch.randperm(n, generator=generator), "cursor": 0}
 
     def next_indices() -> torch.Tensor:
         if state["cursor"] + batch_size > n:
-            state["order"], state["cursor"] = torch.randperm(n, generator=generator), 0
+            state["order"], state["cursor"] = (
+                torch.randperm(n, generator=generator),
+                0,
+            )
         start = state["cursor"]
         state["cursor"] = start + batch_size
-        return state["order"][start:start + batch_size]
+        return state["order"][start : start + batch_size]
 
     return next_indices
 
@@ -233,21 +332,33 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callab
 def per_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy (nats) of each stacked model: logits ``(K, batch, classes)`` -> ``(K,)`` (Chapter 3)."""
     n_models, batch, classes = logits.shape
-    losses = F.cross_entropy(logits.reshape(-1, classes), targets.repeat(n_models), reduction="none")
+    losses = F.cross_entropy(
+        logits.reshape(-1, classes), targets.repeat(n_models), reduction="none"
+    )
     return losses.view(n_models, batch).mean(dim=1)
 
 
 @torch.no_grad()
-def evaluate_images(logits: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-                    data: ImageSplits, device: torch.device, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def evaluate_images(
+    logits: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    data: ImageSplits,
+    device: torch.device,
+    chunk: int = 4096,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy (nats) and accuracy of each stacked model on images ``(x, y)``: two arrays
     ``(K,)`` (Chapter 3). ``logits`` maps a normalised batch to logits ``(K, batch, classes)``."""
     total_loss: torch.Tensor | float = 0.0
     correct: torch.Tensor | float = 0.0
     for start in range(0, len(y), chunk):
-        targets = y[start:start + chunk].to(device)
-        scores = logits(data.normalise(x[start:start + chunk], device))  # (K, chunk, classes)
-        total_loss = total_loss + per_model_loss(scores, targets).double() * len(targets)
+        targets = y[start : start + chunk].to(device)
+        scores = logits(
+            data.normalise(x[start : start + chunk], device)
+        )  # (K, chunk, classes)
+        total_loss = total_loss + per_model_loss(scores, targets).double() * len(
+            targets
+        )
         correct = correct + (scores.argmax(dim=2) == targets).sum(dim=1).double()
     return (total_loss / len(y)).cpu().numpy(), (correct / len(y)).cpu().numpy()
 
@@ -261,23 +372,48 @@ class ImageTask:
     shifts come from one generator seeded with ``order_seed``, the same for every model of the stack.
     """
 
-    def __init__(self, logits: Callable[[torch.Tensor], torch.Tensor], data: ImageSplits, n_models: int,
-                 recipe: Recipe, device: torch.device, *, order_seed: int = 0, augment_shift: int = 0,
-                 eval_chunk: int = 4096) -> None:
+    def __init__(
+        self,
+        logits: Callable[[torch.Tensor], torch.Tensor],
+        data: ImageSplits,
+        n_models: int,
+        recipe: Recipe,
+        device: torch.device,
+        *,
+        order_seed: int = 0,
+        augment_shift: int = 0,
+        eval_chunk: int = 4096,
+    ) -> None:
         self.n_models, self.data, self.device = n_models, data, device
-        self.logits, self.augment_shift, self.eval_chunk = logits, augment_shift, eval_chunk
+        self.logits, self.augment_shift, self.eval_chunk = (
+            logits,
+            augment_shift,
+            eval_chunk,
+        )
         self.generator = torch.Generator().manual_seed(order_seed)
-        self.next_indices = epoch_batches(data.n_train, recipe.batch_size, self.generator)
+        self.next_indices = epoch_batches(
+            data.n_train, recipe.batch_size, self.generator
+        )
         self.splits = data.evaluation_sets()
 
     def _shift(self, images: torch.Tensor) -> torch.Tensor:
         return random_shifts(images, self.augment_shift, self.generator)
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.data.train_batch(self.next_indices(), self.device, self._shift if self.augment_shift else None)
+        return self.data.train_batch(
+            self.next_indices(),
+            self.device,
+            self._shift if self.augment_shift else None,
+        )
 
     def losses(self, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return per_model_loss(self.logits(inputs), targets)
 
     def evaluate(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        return evaluate_images(self.logits, *self.splits[split], self.data, self.device, chunk=self.eval_chunk)
+        return evaluate_images(
+            self.logits,
+            *self.splits[split],
+            self.data,
+            self.device,
+            chunk=self.eval_chunk,
+        )
