@@ -62,9 +62,8 @@ class TrainingRecord(TypedDict):
     n_train: int  # distinct training units (the D of a data law)
     seed: int  # the model's initialisation
     order_seed: int  # the batch order (and the draws of any augmentation); 0 unless a sweep varies it
-    recipe: dict[
-        str, Any
-    ]  # the training recipe as used (helpers.train.Recipe, after any step scaling)
+    # the training recipe as used (helpers.train.Recipe, after any step scaling)
+    recipe: dict[str, Any]
     n_params: int  # parameters of one model
     n_params_non_embedding: (
         int  # parameters less embeddings (equal to n_params for MLP and CNN)
@@ -152,9 +151,8 @@ def write_json_atomic(path: Path, payload: Any) -> Path:
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(
-            temporary, 0o644
-        )  # mkstemp creates owner-only files; results are for everyone to read
+        # mkstemp creates owner-only files; results are for everyone to read
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -274,9 +274,8 @@ def test_phone_menu_button_opens_the_table_of_contents(
     phone, visit_phone, site_url, docname
 ):
     _, page, _ = phone
-    visit_phone(
-        docname
-    )  # the page is loaded (or reload it: another test may have moved on)
+    # the page is loaded (or reload it: another test may have moved on)
+    visit_phone(docname)
     if page.url.split("#")[0] != page_url(site_url, docname):
         page.goto(page_url(site_url, docname), wait_until="load")
     title = page.locator(".bd-header-article .course-title")

@@ -21,9 +21,8 @@ class FileServer:
     files: dict[str, bytes] = field(default_factory=dict)
     truncate_first: int = 0  # how many responses to cut off halfway
     honour_range: bool = True
-    requests: list[tuple[str, str | None]] = field(
-        default_factory=list
-    )  # (path, Range header)
+    # (path, Range header)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
     url: str = ""
 
 

@@ -55,12 +55,13 @@ def test_stacking_benchmark_times_both_ways():
 
 
 def test_worst_excess_is_each_rates_largest_shortfall_against_the_best_rate_of_a_width():
+    # width B: the first rate is best
     losses = np.array(
         [
             [2.0, 1.0, 1.5],  # width A: the second rate is best
             [1.0, 1.2, 3.0],
         ]
-    )  # width B: the first rate is best
+    )
     np.testing.assert_allclose(worst_excess_over_best(losses), [1.0, 0.2, 2.0])
 
 
@@ -97,7 +98,7 @@ def test_plain_loops_train_the_same_architecture_and_report_a_test_loss():
         stat,
     )
     with pytest.raises(
-        ValueError, match="64 training images make no full batch of 128"
+        ValueError, match="64 training examples make no full batch of 128"
     ):
         plain_cnn_loop(CNNConfig(1), images, fixed_steps(CNN_RECIPE, 3))
     small_batches = dataclasses.replace(fixed_steps(CNN_RECIPE, 3), batch_size=16)

@@ -61,9 +61,8 @@ def test_cut_transfer_resumes_with_range_request(file_server, tmp_path):
     assert (tmp_path / "blob.bin").read_bytes() == PAYLOAD
     (_, first_range), (_, second_range) = file_server.requests
     assert first_range is None
-    assert (
-        second_range == f"bytes={len(PAYLOAD) // 2}-"
-    )  # resumed where the first transfer stopped
+    # resumed where the first transfer stopped
+    assert second_range == f"bytes={len(PAYLOAD) // 2}-"
 
 
 def test_cut_transfer_restarts_when_server_ignores_range(file_server, tmp_path):

@@ -34,19 +34,19 @@ def test_noisy_law_has_honest_standard_error():
     alphas = np.array([law.alpha for law in estimates])
     mean_stderr = np.mean([law.alpha_stderr for law in estimates])
     assert alphas.mean() == pytest.approx(0.5, abs=0.005)
-    assert alphas.std() == pytest.approx(
-        mean_stderr, rel=0.2
-    )  # the reported error matches the spread
+    # the reported error matches the spread
+    assert alphas.std() == pytest.approx(mean_stderr, rel=0.2)
 
 
 def test_predict_returns_a_float_for_a_scalar_and_an_array_for_an_array():
     law = fit_power_law([1e3, 1e4, 1e5], [0.1, 0.05, 0.025])
+    # a 0-d array is a scalar, as in numpy
     for scalar in (
         2e4,
         20_000,
         np.float64(2e4),
         np.array(2e4),
-    ):  # a 0-d array is a scalar, as in numpy
+    ):
         assert type(law.predict(scalar)) is float
     assert law.predict(2e4) == pytest.approx(law.A * 2e4**-law.alpha)
     one = law.predict([2e4])  # a one-element list stays an array
@@ -106,9 +106,8 @@ def test_saturating_law_with_noise_is_recovered_within_tolerance():
     law = fit_power_law(x, y, offset=True)
     assert law.E == pytest.approx(0.5, rel=0.05)
     assert law.alpha == pytest.approx(0.4, rel=0.1)
-    assert (
-        abs(law.E - 0.5) < 3 * law.E_stderr + 1e-3
-    )  # the reported uncertainty is not wildly small
+    # the reported uncertainty is not wildly small
+    assert abs(law.E - 0.5) < 3 * law.E_stderr + 1e-3
 
 
 def test_straight_line_underestimates_a_saturating_exponent():
@@ -122,9 +121,8 @@ def test_huber_loss_resists_one_outlier():
     y = 0.5 + 20.0 * x**-0.4
     y[7] *= 1.5  # one corrupted measurement
     robust = fit_power_law(x, y, offset=True)
-    squared = fit_power_law(
-        x, y, offset=True, huber_delta=1e3
-    )  # a huge threshold: plain least squares
+    # a huge threshold: plain least squares
+    squared = fit_power_law(x, y, offset=True, huber_delta=1e3)
     assert robust.alpha == pytest.approx(0.4, rel=0.05)
     assert robust.E == pytest.approx(0.5, rel=0.02)
     assert abs(squared.alpha - 0.4) > 5 * abs(robust.alpha - 0.4)
@@ -177,9 +175,8 @@ def test_gradient_descent_agrees_with_least_squares():
     assert descent.intercept == pytest.approx(exact.intercept, rel=1e-7)
     assert descent.mse == pytest.approx(exact.mse, rel=1e-10)
     curve = np.array(descent.loss_curve)
-    assert len(curve) > 10 and np.all(
-        np.diff(curve) <= 1e-12
-    )  # the loss never rises
+    # the loss never rises
+    assert len(curve) > 10 and np.all(np.diff(curve) <= 1e-12)
     assert exact.loss_curve == ()
 
 

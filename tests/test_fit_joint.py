@@ -16,9 +16,8 @@ from helpers.fit.synthetic import (
 )
 
 GOPHER_FLOPS = 5.76e23  # Hoffmann et al., Fig. 2 caption
-CHINCHILLA_FLOPS = (
-    6 * 70e9 * 1.4e12
-)  # 6 N D for 70B parameters on 1.4T tokens, = 5.88e23
+# 6 N D for 70B parameters on 1.4T tokens, = 5.88e23
+CHINCHILLA_FLOPS = 6 * 70e9 * 1.4e12
 
 
 @pytest.fixture(scope="module", params=[0, 1])
@@ -104,22 +103,19 @@ def test_scalars_in_give_floats_out_and_arrays_in_give_arrays_out():
     law = HOFFMANN_2022
     N_opt, D_opt = law.compute_optimal(CHINCHILLA_FLOPS)
     assert type(N_opt) is float and type(D_opt) is float
-    assert (
-        type(law.compute_optimal(np.float64(CHINCHILLA_FLOPS))[0]) is float
-    )  # a numpy scalar too
+    # a numpy scalar too
+    assert type(law.compute_optimal(np.float64(CHINCHILLA_FLOPS))[0]) is float
     assert type(law.tokens_per_parameter(CHINCHILLA_FLOPS)) is float
     assert type(law.predict(70e9, 1.4e12)) is float
-    assert (
-        type(law.predict(np.array(70e9), 1.4e12)) is float
-    )  # a 0-d array is a scalar, as in numpy
+    # a 0-d array is a scalar, as in numpy
+    assert type(law.predict(np.array(70e9), 1.4e12)) is float
 
     budgets = np.array([GOPHER_FLOPS, CHINCHILLA_FLOPS])
     N_many, D_many = law.compute_optimal(budgets)
     assert isinstance(N_many, np.ndarray) and N_many.shape == D_many.shape == (2,)
     assert N_many[1] == pytest.approx(N_opt) and D_many[1] == pytest.approx(D_opt)
-    assert law.compute_optimal([CHINCHILLA_FLOPS])[0].shape == (
-        1,
-    )  # a one-element list stays an array
+    # a one-element list stays an array
+    assert law.compute_optimal([CHINCHILLA_FLOPS])[0].shape == (1,)
     assert law.tokens_per_parameter(budgets).shape == (2,)
 
     losses = law.predict(np.array([1e9, 70e9]), 1.4e12)  # N and D broadcast

@@ -86,9 +86,8 @@ def test_extrapolation_exposes_a_missing_floor():
     curved = check_extrapolation(
         fit_power_law, x, y, held_out=held_out, offset=True
     )
-    assert np.all(
-        straight.relative_error < -0.05
-    )  # a line through a bending curve predicts too low
+    # a line through a bending curve predicts too low
+    assert np.all(straight.relative_error < -0.05)
     assert curved.mean_absolute_relative_error < 1e-4
 
 

@@ -49,9 +49,8 @@ def test_isoflop_curve_finds_the_analytic_optimum():
     # brute force on the same law along 6 N D = budget
     grid = np.geomspace(1e3, 1e7, 200_001)
     brute = grid[np.argmin(30 / grid**0.3 + 40 / (budget / (6 * grid)) ** 0.3)]
-    assert curve.n_opt == pytest.approx(
-        brute, rel=0.15
-    )  # a parabola in log N is an approximation
+    # a parabola in log N is an approximation
+    assert curve.n_opt == pytest.approx(brute, rel=0.15)
 
 
 def test_isoflop_curve_needs_three_sizes():

@@ -93,10 +93,11 @@ def test_the_checker_reads_roles_and_directives(tmp_path):
         ROOT / "notebooks" / "x.ipynb",
         "alpha",
     )
+    # MyST-NB needs the extension
     assert resolve("../notebooks/x::alpha", page) == (
         None,
         "alpha",
-    )  # MyST-NB needs the extension
+    )
     assert resolve("beta", page) == (None, "beta")
     assert GLUE_CALL.findall(
         'glue("alpha", 0.5, display=False)\nglue( "beta" ,1)'

@@ -74,9 +74,8 @@ def test_log_log_plot_with_fitted_law():
         match=r"0 < low < high, got \(10, 1\); pass \(smallest x, largest x\)",
     ):
         plot_power_law(ax, law, (10, 1))
-    assert (
-        ax.get_xlabel() == ax.get_ylabel() == ax.get_title() == ""
-    )  # no labels asked for, none set
+    # no labels asked for, none set
+    assert ax.get_xlabel() == ax.get_ylabel() == ax.get_title() == ""
 
 
 def test_log_log_axes_sets_labels_and_title_in_the_same_call():
@@ -95,9 +94,8 @@ def test_log_log_axes_sets_labels_and_title_in_the_same_call():
     )
     assert ax.get_title() == "A learning curve"
     ax.set_ylabel("kept")
-    log_log_axes(
-        ax, title="new title"
-    )  # omitted labels leave the current ones alone
+    # omitted labels leave the current ones alone
+    log_log_axes(ax, title="new title")
     assert ax.get_xlabel() == "training images $n$" and ax.get_ylabel() == "kept"
     assert ax.get_title() == "new title"
 
@@ -108,8 +106,7 @@ def test_tick_labels_thin_out_over_many_decades():
     log_log_axes(ax)
     fig.canvas.draw()
     x_labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    assert (
-        "20k" not in x_labels and "10k" in x_labels
-    )  # powers of ten only over five decades
+    # powers of ten only over five decades
+    assert "20k" not in x_labels and "10k" in x_labels
     y_labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert "5" in y_labels  # one decade: 1-2-5 labels

@@ -52,9 +52,8 @@ def test_stacked_mlps_are_independent_models():
     x = torch.randn(5, 784)
     out = stacked(x)
     assert out.shape == (3, 5, 10)
-    for k in range(
-        3
-    ):  # model k alone, written as plain layers with its slice of the weights
+    # model k alone, written as plain layers with its slice of the weights
+    for k in range(3):
         w1 = stacked.first_weight[:, k * 32 : (k + 1) * 32]
         b1 = stacked.first_bias[k * 32 : (k + 1) * 32]
         h = F.relu(x @ w1 + b1)
@@ -124,9 +123,8 @@ def test_transformer_is_causal():
     changed = tokens.clone()
     changed[0, 10] = (changed[0, 10] + 1) % 65
     before, after = model(tokens), model(changed)
-    torch.testing.assert_close(
-        before[0, :10], after[0, :10]
-    )  # earlier positions never see later tokens
+    # earlier positions never see later tokens
+    torch.testing.assert_close(before[0, :10], after[0, :10])
     assert not torch.allclose(before[0, 10:], after[0, 10:])
 
 

@@ -22,9 +22,8 @@ def test_random_shifts_move_each_image_by_its_own_offset():
         all(abs(dr) <= 2 and abs(dc) <= 2 for dr, dc in offsets)
         and len(offsets) > 10
     )
-    assert (
-        shifted.dtype == torch.uint8 and int(shifted.sum()) == 50 * 255
-    )  # nothing else changed
+    # nothing else changed
+    assert shifted.dtype == torch.uint8 and int(shifted.sum()) == 50 * 255
 
 
 def test_shift_fills_with_zeros_and_zero_shift_is_identity():
@@ -39,9 +38,8 @@ def test_shift_fills_with_zeros_and_zero_shift_is_identity():
 
 def splits(n: int = 300) -> ImageSplits:
     rng = np.random.default_rng(0)
-    low_rank = rng.normal(size=(n + 200, 5)) @ rng.normal(
-        size=(5, 784)
-    )  # data on a 5-dimensional plane
+    # data on a 5-dimensional plane
+    low_rank = rng.normal(size=(n + 200, 5)) @ rng.normal(size=(5, 784))
     pixels = torch.from_numpy(np.clip(128 + 10 * low_rank, 0, 255).astype(np.uint8))
     labels = torch.from_numpy(rng.integers(0, 10, n + 200))
     return ImageSplits(

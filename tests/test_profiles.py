@@ -11,9 +11,8 @@ from helpers.profiles import PROFILE_ENV, PROFILES, current_profile, get_profile
 
 def test_three_profiles_grow_in_cost():
     smoke, workshop, full = (PROFILES[n] for n in ("smoke", "workshop", "full"))
-    assert (
-        smoke.n_test < workshop.n_test and full.n_test is None
-    )  # None: the whole test split
+    # None: the whole test split
+    assert smoke.n_test < workshop.n_test and full.n_test is None
     assert (
         full.uses_committed_results
         and not workshop.uses_committed_results

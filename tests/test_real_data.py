@@ -43,9 +43,8 @@ def test_cifar10_split(real_data_root, split, per_class):
     )
     assert images.shape == (10 * per_class, 32, 32, 3) and images.dtype == np.uint8
     assert np.bincount(labels, minlength=10).tolist() == [per_class] * 10
-    assert (
-        0.3 < images.mean() / 255 < 0.6
-    )  # natural photographs, not noise or blank records
+    # natural photographs, not noise or blank records
+    assert 0.3 < images.mean() / 255 < 0.6
 
 
 @pytest.mark.real_data

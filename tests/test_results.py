@@ -30,9 +30,8 @@ def test_atomic_write_leaves_only_the_file(tmp_path):
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = write_json_atomic(tmp_path / "r.json", {"version": 1})
     with pytest.raises(TypeError):
-        write_json_atomic(
-            path, {"version": object()}
-        )  # not serialisable, fails midway
+        # not serialisable, fails midway
+        write_json_atomic(path, {"version": object()})
     assert json.loads(path.read_text()) == {"version": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 

@@ -251,11 +251,11 @@ def test_varying_the_batch_order_gives_each_seed_its_own_order_and_job():
         spec.order_seed for spec in varied
     ] == [0, 1, 2]
     assert [len(job) for job in group_into_jobs(shared)] == [3]  # one stack
+    # a stack shares its batches
     assert [len(job) for job in group_into_jobs(varied)] == [
         1,
         1,
         1,
-    ]  # a stack shares its batches
-    assert (
-        varied[0].key == shared[0].key and varied[1].key != shared[1].key
-    )  # order 0 is the old default
+    ]
+    # order 0 is the old default
+    assert varied[0].key == shared[0].key and varied[1].key != shared[1].key

@@ -64,9 +64,10 @@ def test_a_run_does_not_depend_on_its_stack_mates():
     )
     assert stacked[1]["seed"] == 1
     assert stacked[1]["test_loss"] == pytest.approx(alone["test_loss"], rel=1e-4)
+    # seeds differ
     assert stacked[0]["test_loss"] != pytest.approx(
         stacked[2]["test_loss"], rel=1e-6
-    )  # seeds differ
+    )
 
 
 def test_record_counts_flops_and_learning_curve():
@@ -97,9 +98,8 @@ def test_record_counts_flops_and_learning_curve():
         record["test_loss"], rel=1e-6
     )
     assert record["curve"][-1]["flops"] == record["train_flops"]
-    assert (
-        record["test_loss"] < record["curve"][0]["test_loss"]
-    )  # it learned something
+    # it learned something
+    assert record["test_loss"] < record["curve"][0]["test_loss"]
     assert 0 <= record["test_accuracy"] <= 1 and record["peak_memory_bytes"] > 0
     assert (
         record["early_stopped_test_loss"]

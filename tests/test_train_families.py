@@ -85,9 +85,8 @@ def test_cnn_runs_are_deterministic_and_seeds_differ():
     again = train_cnns(
         CNNConfig(1), data, (0,), SHORT_CNN, device=CPU, n_checkpoints=4
     )
-    assert (
-        first[0]["curve"] == again[0]["curve"]
-    )  # and seed 0 does not depend on seed 1 beside it
+    # and seed 0 does not depend on seed 1 beside it
+    assert first[0]["curve"] == again[0]["curve"]
     assert first[0]["test_loss"] != pytest.approx(first[1]["test_loss"], rel=1e-6)
 
 
@@ -112,9 +111,8 @@ def test_cnn_record_counts_parameters_flops_and_learns():
     )
     assert [p["step"] for p in record["curve"]] == checkpoint_steps(30)
     assert record["curve"][-1]["units_seen"] == 30 * SHORT_CNN.batch_size
-    assert record["test_loss"] < 0.5 * math.log(
-        10
-    )  # far below chance on separable blobs
+    # far below chance on separable blobs
+    assert record["test_loss"] < 0.5 * math.log(10)
     assert not record["diverged"]
 
 
@@ -142,9 +140,8 @@ def test_transformer_runs_are_deterministic_and_learn_the_chain():
         and first["test_loss"] == again["test_loss"]
     )
     assert first["curve"][0]["test_loss"] > 0.9 * math.log(8)  # starts near chance
-    assert first["test_loss"] < 0.5 * (
-        math.log(8) + math.log(2)
-    )  # on its way to the chain's log 2
+    # on its way to the chain's log 2
+    assert first["test_loss"] < 0.5 * (math.log(8) + math.log(2))
 
 
 def test_transformer_record_counts_both_parameter_totals_and_flops_per_token():
@@ -179,9 +176,8 @@ def test_text_evaluation_is_the_mean_loss_per_character():
     data = patterned_text()
     torch.manual_seed(0)
     model = CharTransformer(TransformerConfig(8, 32, 1, 16))
-    loss, accuracy = evaluate_text(
-        model, data.test, CPU, chunk=7
-    )  # chunks that do not divide evenly
+    # chunks that do not divide evenly
+    loss, accuracy = evaluate_text(model, data.test, CPU, chunk=7)
     inputs, targets = windows(data.test, 16)
     with torch.no_grad():
         logits = model(inputs)
@@ -275,9 +271,10 @@ def test_cifar_and_shakespeare_splits(real_data_root):
         shakespeare_splits(10_000, n_val=500, n_test=500),
         shakespeare_splits(None, n_val=500, n_test=500),
     )
+    # prefixes
     assert len(small.vocabulary) == 65 and torch.equal(
         small.train, large.train[:10_000]
-    )  # prefixes
+    )
     assert len(small.val) == len(small.test) == 500 and not torch.equal(
         small.val, small.test
     )

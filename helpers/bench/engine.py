@@ -205,9 +205,8 @@ def worst_excess_over_best(losses: np.ndarray) -> np.ndarray:
 def time_engine(width: int, seeds: int, data: ImageSplits) -> tuple[float, float]:
     """Seconds to train the stack for one epoch, and the mean test loss (Chapter 3: the engine benchmark)."""
     one_epoch = one_epoch_recipe()
-    warm_up = dataclasses.replace(
-        one_epoch, min_steps=5, max_steps=5
-    )  # first-call costs are not training
+    # first-call costs are not training
+    warm_up = dataclasses.replace(one_epoch, min_steps=5, max_steps=5)
     train_mlps(
         MLPConfig(width, 2),
         data,

@@ -141,14 +141,14 @@ def transformer_step_products(
 
     def products() -> None:
         for a, b, grad in mats:
+            # forward, input gradient, weight gradient
             (
                 a @ b,
                 grad @ b.T,
                 a.T @ grad,
-            )  # forward, input gradient, weight gradient
-        for _ in range(
-            3 * config.n_layers
-        ):  # scores and weighted values: forward and two gradients each
+            )
+        # scores and weighted values: forward and two gradients each
+        for _ in range(3 * config.n_layers):
             (
                 torch.bmm(per_head, per_head.transpose(1, 2)),
                 torch.bmm(scores, per_head),
@@ -165,75 +165,27 @@ def transformer_ceiling(
     return flops / _best_seconds(transformer_step_products(config, batch), repeats)
 
 
-def _check_enough(available: int, batch_size: int, what: str) -> None:
-    if (
-        available < batch_size
-    ):  # the loop drops incomplete batches: it would never take a step
+def train_plain_loop(
+    model: torch.nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    recipe: Recipe,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> float:
+    """Train ``model`` for ``recipe.max_steps`` steps the way a learner would write it: a ``DataLoader``
+    over a ``TensorDataset``, shuffled, incomplete batches dropped, the recipe's AdamW and schedule, and
+    gradient clipping if the recipe has it. Returns the seconds it took (Chapter 4: the family
+    benchmarks)."""
+    # no full batch: the loop would never take a step
+    if len(inputs) < recipe.batch_size:
         raise ValueError(
-            f"{available} training {what} make no full batch of {batch_size}; use more data "
-            "or a smaller batch_size"
+            f"{len(inputs)} training examples make no full batch of {recipe.batch_size}; "
+            "use more data or a smaller batch_size"
         )
-
-
-def plain_cnn_loop(
-    config: CNNConfig, data: ImageSplits, recipe: Recipe, seed: int = 0
-) -> tuple[float, float]:
-    """Seconds to train one CNN with a ``DataLoader`` over float tensors, and its test loss (Chapter 4:
-    the family benchmarks)."""
-    _check_enough(data.n_train, recipe.batch_size, "images")
-    train_x = data.normalise(
-        data.train_x, CPU
-    )  # float32 (n, 3, 32, 32), converted once
-    test_x = data.normalise(data.test_x, CPU)
-    torch.manual_seed(seed)
-    model = CNN(config)
     optimizer = adamw_optimizer(model, recipe)
+    peak, total = recipe.learning_rate, recipe.max_steps
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: (
-            recipe.learning_rate_at(step, recipe.max_steps) / recipe.learning_rate
-        ),
-    )
-    loader = DataLoader(
-        TensorDataset(train_x, data.train_y),
-        batch_size=recipe.batch_size,
-        shuffle=True,
-        drop_last=True,
-    )
-    began, step = time.perf_counter(), 0
-    while step < recipe.max_steps:
-        for x, y in loader:
-            optimizer.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            optimizer.step()
-            schedule.step()
-            step += 1
-            if step == recipe.max_steps:
-                break
-    seconds = time.perf_counter() - began
-    with torch.no_grad():
-        loss = sum(
-            float(F.cross_entropy(model(x), y, reduction="sum"))
-            for x, y in zip(test_x.split(500), data.test_y.split(500))
-        ) / len(data.test_y)
-    return seconds, loss
-
-
-def plain_transformer_loop(
-    config: TransformerConfig, data: TextSplits, recipe: Recipe, seed: int = 0
-) -> tuple[float, float]:
-    """Seconds to train one transformer with a ``DataLoader`` over non-overlapping windows, and its test
-    loss in nats per character (Chapter 4: the family benchmarks)."""
-    inputs, targets = windows(data.train, config.context)
-    _check_enough(len(inputs), recipe.batch_size, "windows")
-    torch.manual_seed(seed)
-    model = CharTransformer(config)
-    optimizer = adamw_optimizer(model, recipe)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: (
-            recipe.learning_rate_at(step, recipe.max_steps) / recipe.learning_rate
-        ),
+        optimizer, lambda step: recipe.learning_rate_at(step, total) / peak
     )
     loader = DataLoader(
         TensorDataset(inputs, targets),
@@ -242,26 +194,58 @@ def plain_transformer_loop(
         drop_last=True,
     )
     began, step = time.perf_counter(), 0
-    while step < recipe.max_steps:
+    while step < total:
         for x, y in loader:
             optimizer.zero_grad()
-            F.cross_entropy(model(x).flatten(0, 1), y.flatten()).backward()
-            torch.nn.utils.clip_grad_norm_(
-                model.parameters(), recipe.grad_clip or float("inf")
-            )
+            loss(model(x), y).backward()
+            if recipe.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
             optimizer.step()
             schedule.step()
             step += 1
-            if step == recipe.max_steps:
+            if step == total:
                 break
-    seconds = time.perf_counter() - began
+    return time.perf_counter() - began
+
+
+def plain_cnn_loop(
+    config: CNNConfig, data: ImageSplits, recipe: Recipe, seed: int = 0
+) -> tuple[float, float]:
+    """Seconds to train one CNN with :func:`train_plain_loop` over float images, converted once,
+    and its test loss (Chapter 4: the family benchmarks)."""
+    train_x = data.normalise(data.train_x, CPU)  # float32 (n, 3, 32, 32)
+    torch.manual_seed(seed)
+    model = CNN(config)
+    seconds = train_plain_loop(
+        model, train_x, data.train_y, recipe, F.cross_entropy
+    )
+    test_x = data.normalise(data.test_x, CPU)
+    with torch.no_grad():
+        chunks = zip(test_x.split(500), data.test_y.split(500))
+        total = sum(
+            float(F.cross_entropy(model(x), y, reduction="sum")) for x, y in chunks
+        )
+    return seconds, total / len(data.test_y)
+
+
+def _per_character_loss(
+    logits: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+
+def plain_transformer_loop(
+    config: TransformerConfig, data: TextSplits, recipe: Recipe, seed: int = 0
+) -> tuple[float, float]:
+    """Seconds to train one transformer with :func:`train_plain_loop` over non-overlapping windows,
+    and its test loss in nats per character (Chapter 4: the family benchmarks)."""
+    inputs, targets = windows(data.train, config.context)
+    torch.manual_seed(seed)
+    model = CharTransformer(config)
+    seconds = train_plain_loop(model, inputs, targets, recipe, _per_character_loss)
     test_inputs, test_targets = windows(data.test, config.context)
     with torch.no_grad():
-        loss = float(
-            F.cross_entropy(
-                model(test_inputs).flatten(0, 1), test_targets.flatten()
-            )
-        )
+        loss = float(_per_character_loss(model(test_inputs), test_targets))
     return seconds, loss
 
 

@@ -63,9 +63,8 @@ def time_stacked_and_sequential(
         )
 
     def stacked_step() -> None:
-        logits = batched(
-            dict(zip(names, weights)), inputs
-        )  # (K, batch, ..., classes)
+        # (K, batch, ..., classes)
+        logits = batched(dict(zip(names, weights)), inputs)
         total = sum(loss(logits[k]) for k in range(n_models))
         optimizer.zero_grad()
         total.backward()

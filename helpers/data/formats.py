@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 
 IDX_UBYTE = 0x08
+# stored channel-first: 1,024 R bytes, then G, then B
 CIFAR_IMAGE_SHAPE = (
     3,
     32,
     32,
-)  # stored channel-first: 1,024 R bytes, then G, then B
-CIFAR_RECORD_BYTES = 1 + int(
-    np.prod(CIFAR_IMAGE_SHAPE)
-)  # 1 label byte + 3,072 pixel bytes
+)
+# 1 label byte + 3,072 pixel bytes
+CIFAR_RECORD_BYTES = 1 + int(np.prod(CIFAR_IMAGE_SHAPE))
 N_CLASSES = 10
 
 
@@ -131,12 +131,10 @@ def parse_cifar_records(
         )
     records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, CIFAR_RECORD_BYTES)
     labels = records[:, 0].astype(np.int64)
-    planes = records[:, 1:].reshape(
-        (-1,) + CIFAR_IMAGE_SHAPE
-    )  # (n, channel, row, col)
-    images = np.ascontiguousarray(
-        planes.transpose(0, 2, 3, 1)
-    )  # (n, row, col, channel)
+    # (n, channel, row, col)
+    planes = records[:, 1:].reshape((-1,) + CIFAR_IMAGE_SHAPE)
+    # (n, row, col, channel)
+    images = np.ascontiguousarray(planes.transpose(0, 2, 3, 1))
     check_images_and_labels(
         images, labels, image_shape=(32, 32, 3), expected_count=None, source=source
     )

@@ -32,9 +32,10 @@ def random_shifts(
     ``[-max_shift, max_shift]`` along both axes, filling with zeros: ``(batch, side*side)`` in and out.
     (Chapter 3, notebook 03d)"""
     batch = images.shape[0]
+    # (batch, side+2s, side+2s)
     padded = torch.nn.functional.pad(
         images.view(batch, side, side), (max_shift,) * 4
-    )  # (batch, side+2s, side+2s)
+    )
     offsets = torch.randint(0, 2 * max_shift + 1, (2, batch), generator=generator)
     grid = torch.arange(side)
     rows = (offsets[0][:, None] + grid)[:, :, None]  # (batch, side, 1)

@@ -27,9 +27,8 @@ def knn_learning_curve(profile: Profile, seed: int = 0) -> dict[str, Any]:
     test_images, test_labels = load_dataset("mnist", "test")
     n_test = profile.n_test or len(test_labels)
     features = images.reshape(len(images), -1).astype(np.float32)  # (60000, 784)
-    test_features = (
-        test_images[:n_test].reshape(n_test, -1).astype(np.float32)
-    )  # (n_test, 784)
+    # (n_test, 784)
+    test_features = test_images[:n_test].reshape(n_test, -1).astype(np.float32)
     points = measure_learning_curve(
         lambda: KNeighborsClassifier(n_neighbors=1, algorithm="brute"),
         (features, labels),

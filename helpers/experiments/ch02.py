@@ -56,17 +56,15 @@ def classifier_scaling(profile: Profile, seed: int = 0) -> dict[str, Any]:
     images, labels = load_dataset("mnist", "train")
     test_images, test_labels = load_dataset("mnist", "test")
     n_test = profile.select(smoke=1000, workshop=5000, full=len(test_labels))
-    features = (
-        images.reshape(len(images), -1).astype(np.float32) / 255.0
-    )  # (60000, 784) in [0, 1]
+    # (60000, 784) in [0, 1]
+    features = images.reshape(len(images), -1).astype(np.float32) / 255.0
     test_features = (
         test_images[:n_test].reshape(n_test, -1).astype(np.float32) / 255.0
     )
     rows = []
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", ConvergenceWarning
-        )  # the MLP's epoch cap is the recipe
+        # the MLP's epoch cap is the recipe
+        warnings.simplefilter("ignore", ConvergenceWarning)
         for name, make in classifier_recipes(profile, seed).items():
             points = measure_learning_curve(
                 make,

@@ -85,9 +85,8 @@ def minimize_batch(
         )
     else:
         H = np.array(inverse_hessians, dtype=np.float64)
-    converged = ~np.isfinite(
-        f
-    )  # starts whose objective is already not finite are dropped
+    # starts whose objective is already not finite are dropped
+    converged = ~np.isfinite(f)
     quiet_steps = np.zeros(n_starts, dtype=int)
     iteration = 0
     for iteration in range(1, max_iterations + 1):
@@ -97,9 +96,8 @@ def minimize_batch(
         xa, fa, ga, Ha = x[active], f[active], g[active], H[active]
         direction = -np.einsum("kij,kj->ki", Ha, ga)
         slope = np.einsum("ki,ki->k", ga, direction)
-        uphill = (
-            slope >= 0
-        )  # curvature estimate went bad: restart as steepest descent
+        # curvature estimate went bad: restart as steepest descent
+        uphill = slope >= 0
         if uphill.any():
             Ha[uphill] = (
                 identity

@@ -91,9 +91,8 @@ def joint_objective(
     huber = 0.5 * np.minimum(magnitude, delta) ** 2 + delta * np.maximum(
         magnitude - delta, 0.0
     )
-    psi = (
-        np.clip(residual, -delta, delta) / total
-    )  # Huber'(r) times 1/sum, shared by the three terms
+    # Huber'(r) times 1/sum, shared by the three terms
+    psi = np.clip(residual, -delta, delta) / total
     psi_model, psi_data = psi * w_model, psi * w_data
     gradient = np.column_stack(
         [

@@ -106,9 +106,8 @@ def _r2(log_y: np.ndarray, residuals: np.ndarray) -> float:
 
 def _fit_pure(x: np.ndarray, y: np.ndarray) -> PowerLaw:
     log_x, log_y = np.log(x), np.log(y)
-    design = np.column_stack(
-        [np.ones_like(log_x), log_x]
-    )  # (n_points, 2): intercept, slope
+    # (n_points, 2): intercept, slope
+    design = np.column_stack([np.ones_like(log_x), log_x])
     (log_A, slope), *_ = np.linalg.lstsq(design, log_y, rcond=None)
     residuals = log_y - design @ np.array([log_A, slope])
     dof = len(x) - 2

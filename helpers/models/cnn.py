@@ -19,13 +19,14 @@ from torch.nn import functional as F
 CIFAR_CHANNELS, N_CLASSES = 3, 10
 CNN_DEPTH = 5
 """Convolutions in every CNN of the family; its width multiplier is the only size knob."""
+# the side at which each convolution runs on 32x32 images
 _FEATURE_MAP_SIDES = (
     32,
     32,
     16,
     16,
     8,
-)  # the side at which each convolution runs on 32x32 images
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,8 @@ class CNN(nn.Module):
             for c_in, c_out in zip(channels, channels[1:])
         )
         self.head = nn.Linear(channels[-1], N_CLASSES)
-        for conv in (
-            self.convs
-        ):  # He et al.'s initialisation for ReLU networks keeps the signal's scale
+        # He et al.'s initialisation for ReLU networks keeps the signal's scale
+        for conv in self.convs:
             nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
             nn.init.zeros_(conv.bias)
 

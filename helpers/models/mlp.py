@@ -99,16 +99,13 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, width = x.shape[0], self.config.width
-        hidden = F.relu(
-            torch.addmm(self.first_bias, x, self.first_weight)
-        )  # (batch, n_models * width)
-        hidden = hidden.view(batch, self.n_models, width).transpose(
-            0, 1
-        )  # (n_models, batch, width)
+        # (batch, n_models * width)
+        hidden = F.relu(torch.addmm(self.first_bias, x, self.first_weight))
+        # (n_models, batch, width)
+        hidden = hidden.view(batch, self.n_models, width).transpose(0, 1)
         for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            hidden = torch.baddbmm(
-                bias, hidden, weight
-            )  # (n_models, batch, fan_out)
+            # (n_models, batch, fan_out)
+            hidden = torch.baddbmm(bias, hidden, weight)
             if index < len(self.weights) - 1:
                 hidden = F.relu(hidden)
         return hidden

@@ -108,12 +108,10 @@ class CausalSelfAttention(nn.Module):
         batch, length, width = x.shape
         q, k, v = self.qkv(x).split(width, dim=2)  # each (batch, length, d)
         shape = (batch, length, self.n_heads, width // self.n_heads)
-        q, k, v = (
-            t.view(shape).transpose(1, 2) for t in (q, k, v)
-        )  # (batch, heads, length, head_dim)
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(
-            k.shape[-1]
-        )  # (batch, heads, length, length)
+        # (batch, heads, length, head_dim)
+        q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))
+        # (batch, heads, length, length)
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
         scores = scores.masked_fill(~self.mask[:length, :length], float("-inf"))
         y = F.softmax(scores, dim=-1) @ v  # (batch, heads, length, head_dim)
         return self.proj(y.transpose(1, 2).reshape(batch, length, width))
@@ -163,11 +161,9 @@ class CharTransformer(nn.Module):
                 "cut it into windows (helpers.data.splits.windows)"
             )
         positions = torch.arange(length, device=tokens.device)
-        x = self.token_embedding(tokens) + self.position_embedding(
-            positions
-        )  # (batch, length, d)
+        # (batch, length, d)
+        x = self.token_embedding(tokens) + self.position_embedding(positions)
         for block in self.blocks:
             x = block(x)
-        return (
-            self.final_norm(x) @ self.token_embedding.weight.T
-        )  # tied output layer: (batch, length, V)
+        # tied output layer: (batch, length, V)
+        return self.final_norm(x) @ self.token_embedding.weight.T

@@ -104,9 +104,8 @@ def _exclusive(path: Path) -> Iterator[None]:
     (for example two notebooks run in parallel); the second waits, then finds the runs done."""
     try:
         import fcntl
-    except (
-        ImportError
-    ):  # Windows: no advisory locks; run one sweep process at a time
+    # Windows: no advisory locks; run one sweep process at a time
+    except ImportError:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)

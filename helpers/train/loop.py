@@ -95,9 +95,8 @@ def peak_memory_bytes(device: torch.device) -> int:
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(
-        peak if sys.platform == "darwin" else peak * 1024
-    )  # bytes on macOS, KiB on Linux
+    # bytes on macOS, KiB on Linux
+    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def adamw_optimizer(
@@ -111,9 +110,8 @@ def adamw_optimizer(
             parameter.dim() >= 2 and "bias" not in name and "embedding" not in name
         )
         (decay if is_matrix else no_decay).append(parameter)
-    if (
-        recipe.weight_decay == 0
-    ):  # one group: each group costs a kernel and Python work on every step
+    # one group: each group costs a kernel and Python work on every step
+    if recipe.weight_decay == 0:
         decay, no_decay = decay + no_decay, []
     groups = [
         {"params": decay, "weight_decay": recipe.weight_decay},
@@ -133,9 +131,8 @@ class LoopOutcome:
 
     total_steps: int
     seconds: float
-    curve: list[
-        dict[str, Any]
-    ]  # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
+    # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
+    curve: list[dict[str, Any]]
     final: dict[str, np.ndarray]  # train/test loss and accuracy at the end
     diverged: np.ndarray
 
@@ -189,13 +186,11 @@ def train_loop(
                     "test_loss": test_loss.tolist(),
                 }
             )
-    seconds = (
-        time.perf_counter() - began
-    )  # the last step is always a checkpoint: its test loss is final
+    # the last step is always a checkpoint: its test loss is final
+    seconds = time.perf_counter() - began
     train_loss, train_accuracy = task.evaluate("train")
-    diverged |= ~np.isfinite(train_loss) | (
-        train_loss > initial_loss
-    )  # training made it worse
+    # training made it worse
+    diverged |= ~np.isfinite(train_loss) | (train_loss > initial_loss)
     final = {
         "train_loss": train_loss,
         "train_accuracy": train_accuracy,
@@ -353,9 +348,8 @@ def evaluate_images(
     correct: torch.Tensor | float = 0.0
     for start in range(0, len(y), chunk):
         targets = y[start : start + chunk].to(device)
-        scores = logits(
-            data.normalise(x[start : start + chunk], device)
-        )  # (K, chunk, classes)
+        # (K, chunk, classes)
+        scores = logits(data.normalise(x[start : start + chunk], device))
         total_loss = total_loss + per_model_loss(scores, targets).double() * len(
             targets
         )
