@@ -25,7 +25,12 @@ from helpers.train.text import evaluate_text
 
 CPU = torch.device("cpu")
 SHORT_CNN = dataclasses.replace(
-    CNN_RECIPE, warmup_steps=5, min_steps=30, max_steps=30
+    CNN_RECIPE,
+    warmup_steps=5,
+    min_steps=30,
+    max_steps=30,
+    checkpoints=12,
+    patience=None,
 )
 SHORT_TEXT = dataclasses.replace(
     TRANSFORMER_RECIPE, warmup_steps=5, min_steps=40, max_steps=40, context=16
@@ -307,3 +312,42 @@ def test_weight_decay_reaches_weight_matrices_only_and_no_decay_makes_one_group(
         model, MLP_RECIPE
     ).param_groups  # MLP_RECIPE has no weight decay
     assert len(only["params"]) == len(names)
+
+
+class ScriptedTask:
+    """One model whose validation loss at the i-th checkpoint is ``val_losses[i]``."""
+
+    n_models = 1
+
+    def __init__(self, val_losses: list[float]) -> None:
+        self.weight = torch.nn.Parameter(torch.ones(1))
+        self.val_losses = iter(val_losses)
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.zeros(1), torch.zeros(1)
+
+    def losses(self, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return (self.weight**2).reshape(1)
+
+    def evaluate(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        value = next(self.val_losses) if split == "val" else 1.0
+        return np.array([value]), np.array([0.5])
+
+
+def test_patience_stops_a_run_past_its_best_and_no_sooner():
+    recipe = dataclasses.replace(
+        SHORT_CNN, min_steps=100, max_steps=100, checkpoints=8, patience=2
+    )
+    steps = checkpoint_steps(100, 8)
+    # best at the third checkpoint, a near-miss at the fourth, worse at the fifth: stop there
+    task = ScriptedTask([3.0, 2.0, 1.0, 1.0, 1.5, 0.5, 0.4, 0.3])
+    module = torch.nn.Module()
+    module.weight = task.weight
+    outcome = train_loop(module, task, recipe, 100)
+    assert outcome.total_steps == steps[4]
+    assert [point["step"] for point in outcome.curve] == steps[:5]
+    # without patience the same script runs to the end
+    task = ScriptedTask([3.0, 2.0, 1.0, 1.0, 1.5, 0.5, 0.4, 0.3])
+    module.weight = task.weight
+    no_patience = dataclasses.replace(recipe, patience=None)
+    assert train_loop(module, task, no_patience, 100).total_steps == 100

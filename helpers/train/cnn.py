@@ -25,7 +25,7 @@ def train_cnns(
     *,
     device: torch.device | None = None,
     order_seed: int = 0,
-    n_checkpoints: int = 12,
+    n_checkpoints: int | None = None,
 ) -> list[TrainingRecord]:
     """Train one :class:`~helpers.models.CNN` of shape ``config`` per seed, one after another; one record each.
 

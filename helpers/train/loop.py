@@ -129,7 +129,7 @@ def adamw_optimizer(
 class LoopOutcome:
     """What :func:`train_loop` measured for a stack of ``K`` models (arrays have length ``K``) (Chapter 3)."""
 
-    total_steps: int
+    total_steps: int  # steps taken: fewer than planned when the recipe's patience stopped the run
     seconds: float
     # {"step", "val_loss": [K], "test_loss": [K]} at each checkpoint
     curve: list[dict[str, Any]]
@@ -142,12 +142,15 @@ def train_loop(
     task: Task,
     recipe: Recipe,
     total_steps: int,
-    n_checkpoints: int = 12,
+    n_checkpoints: int | None = None,
 ) -> LoopOutcome:
     """Train ``model`` (a stack of ``task.n_models`` independent models) for ``total_steps`` steps (Chapter 3).
 
     The step minimises the sum of the models' losses; the learning rate follows the recipe's schedule;
-    validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (always the last).
+    validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (``None``: the
+    recipe's ``checkpoints``; always the last). With a recipe ``patience``, the loop stops at the
+    checkpoint where every model's validation loss has not improved for ``patience`` checkpoints in
+    a row, and ``LoopOutcome.total_steps`` is the step it stopped at.
     A model is marked diverged if any loss became non-finite or its final training loss is above its first.
     """
     n_models = task.n_models
@@ -157,9 +160,13 @@ def train_loop(
             f"{n_models} models: train them one at a time (n_models=1)"
         )
     optimizer = adamw_optimizer(model, recipe)
-    checkpoints = set(checkpoint_steps(total_steps, max(1, n_checkpoints)))
+    count = recipe.checkpoints if n_checkpoints is None else n_checkpoints
+    checkpoints = set(checkpoint_steps(total_steps, max(1, count)))
     curve: list[dict[str, Any]] = []
     diverged = np.zeros(n_models, dtype=bool)
+    best_val = np.full(n_models, np.inf)
+    checkpoints_since_best = np.zeros(n_models, dtype=int)
+    steps_taken = total_steps
     began = time.perf_counter()
     for step in range(1, total_steps + 1):
         inputs, targets = task.next_batch()
@@ -186,7 +193,18 @@ def train_loop(
                     "test_loss": test_loss.tolist(),
                 }
             )
-    # the last step is always a checkpoint: its test loss is final
+            improved = val_loss < best_val
+            best_val = np.where(improved, val_loss, best_val)
+            checkpoints_since_best = np.where(
+                improved, 0, checkpoints_since_best + 1
+            )
+            if (
+                recipe.patience is not None
+                and (checkpoints_since_best >= recipe.patience).all()
+            ):
+                steps_taken = step
+                break
+    # the last step (or the one stopped at) is always a checkpoint: its test loss is final
     seconds = time.perf_counter() - began
     train_loss, train_accuracy = task.evaluate("train")
     # training made it worse
@@ -197,7 +215,7 @@ def train_loop(
         "test_loss": test_loss,
         "test_accuracy": test_accuracy,
     }
-    return LoopOutcome(total_steps, seconds, curve, final, diverged)
+    return LoopOutcome(steps_taken, seconds, curve, final, diverged)
 
 
 def run_records(
@@ -277,7 +295,7 @@ def train_one_at_a_time(
     *,
     identity: dict[str, Any],
     device: torch.device,
-    n_checkpoints: int = 12,
+    n_checkpoints: int | None = None,
 ) -> list[TrainingRecord]:
     """Train one model per seed, one after another, and return one record each (Chapter 3).
 

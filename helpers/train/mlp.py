@@ -19,7 +19,7 @@ def train_mlps(
     *,
     device: torch.device | None = None,
     order_seed: int = 0,
-    n_checkpoints: int = 12,
+    n_checkpoints: int | None = None,
     augment_shift: int = 0,
 ) -> list[TrainingRecord]:
     """Train one MLP of shape ``config`` per seed (stacked, on the same batches); one record per seed.

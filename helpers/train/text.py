@@ -100,7 +100,7 @@ def train_transformers(
     *,
     device: torch.device | None = None,
     order_seed: int = 0,
-    n_checkpoints: int = 12,
+    n_checkpoints: int | None = None,
 ) -> list[TrainingRecord]:
     """Train one :class:`~helpers.models.CharTransformer` of shape ``config`` per seed; one record each.
 
