@@ -259,3 +259,21 @@ def test_varying_the_batch_order_gives_each_seed_its_own_order_and_job():
     ]
     # order 0 is the old default
     assert varied[0].key == shared[0].key and varied[1].key != shared[1].key
+
+
+def test_a_sweep_trains_with_its_own_recipe_and_refuses_a_changed_one():
+    from helpers.train.recipes import MLP_LONG_RECIPE, MLP_RECIPE, get_recipe
+
+    joint = get_sweep("mnist_mlp_joint").runs(get_profile("full"))
+    assert {(spec.recipe, spec.recipe_version) for spec in joint} == {
+        (MLP_LONG_RECIPE.name, MLP_LONG_RECIPE.version)
+    }
+    chapter3 = get_sweep("mnist_mlp").runs(get_profile("full"))
+    assert {spec.recipe for spec in chapter3} == {MLP_RECIPE.name}
+    # each seed of the joint sweep draws its own batch order
+    assert {(spec.seed, spec.order_seed) for spec in joint} == {(0, 0), (1, 1)}
+    assert get_recipe("mlp-mnist-long", MLP_LONG_RECIPE.version) is MLP_LONG_RECIPE
+    with pytest.raises(ValueError, match="at version 1 in this code, not 7"):
+        get_recipe("mlp-mnist-long", 7)
+    with pytest.raises(ValueError, match="mlp-mnist-long"):
+        get_recipe("mlp-mnist-longer")

@@ -13,7 +13,14 @@ from helpers.models import MLPConfig
 from helpers.train import MLP_RECIPE, Recipe, train_mlps
 from helpers.train.loop import checkpoint_steps
 
-SHORT = dataclasses.replace(MLP_RECIPE, warmup_steps=5, min_steps=40, max_steps=40)
+SHORT = dataclasses.replace(
+    MLP_RECIPE,
+    warmup_steps=5,
+    min_steps=40,
+    max_steps=40,
+    checkpoints=12,
+    patience=None,
+)
 
 
 def synthetic_splits(n_train: int = 512, seed: int = 0) -> ImageSplits:

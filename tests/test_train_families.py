@@ -33,7 +33,13 @@ SHORT_CNN = dataclasses.replace(
     patience=None,
 )
 SHORT_TEXT = dataclasses.replace(
-    TRANSFORMER_RECIPE, warmup_steps=5, min_steps=40, max_steps=40, context=16
+    TRANSFORMER_RECIPE,
+    warmup_steps=5,
+    min_steps=40,
+    max_steps=40,
+    context=16,
+    checkpoints=12,
+    patience=None,
 )
 
 

@@ -11,6 +11,7 @@ from helpers.data.processing import PROCESSINGS
 from helpers.names import lookup
 from helpers.profiles import Profile
 from helpers.train.families import FAMILIES, get_family
+from helpers.train.recipes import MLP_LONG_RECIPE, Recipe
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ class Sweep:
     description: str
     grids: dict[str, Grid]
     family: str = "mlp"
+    recipe: Recipe | None = None
+    """How every run is trained; ``None``: the family's recipe."""
+
+    @property
+    def training_recipe(self) -> Recipe:
+        """The sweep's :attr:`recipe`, or its family's when it names none."""
+        return self.recipe or get_family(self.family).recipe
 
     def __post_init__(self) -> None:
         family = get_family(self.family)
@@ -97,6 +105,7 @@ class Sweep:
         """Every run of the grid for ``profile``."""
         grid = self.grids[profile.name]
         family = FAMILIES[self.family]
+        recipe = self.training_recipe
         return [
             RunSpec(
                 family.name,
@@ -106,8 +115,8 @@ class Sweep:
                 n_train,
                 seed,
                 grid.step_scale,
-                family.recipe.name,
-                family.recipe.version,
+                recipe.name,
+                recipe.version,
                 processing,
                 order_seed=seed if grid.vary_order else 0,
             )
@@ -145,6 +154,35 @@ SWEEPS: dict[str, Sweep] = {
                     depths=(2,),
                     n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
                     seeds=(0, 1),
+                ),
+            },
+        ),
+        Sweep(
+            name="mnist_mlp_joint",
+            description="two-hidden-layer MLPs on MNIST trained to their best: 7 widths x 6 data "
+            "sizes x 2 seeds with their own batch order (full), Chapter 4",
+            recipe=MLP_LONG_RECIPE,
+            grids={
+                "smoke": Grid(
+                    widths=(8, 16, 32, 64),
+                    depths=(2,),
+                    n_trains=(500, 1_000, 2_000),
+                    seeds=(0,),
+                    step_scale=0.05,
+                ),
+                "workshop": Grid(
+                    widths=(8, 32, 128, 512),
+                    depths=(2,),
+                    n_trains=(1_718, 6_875, 27_500, 55_000),
+                    seeds=(0,),
+                    step_scale=0.5,
+                ),
+                "full": Grid(
+                    widths=(8, 16, 32, 64, 128, 256, 512),
+                    depths=(2,),
+                    n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
+                    seeds=(0, 1),
+                    vary_order=True,
                 ),
             },
         ),
@@ -211,7 +249,8 @@ SWEEPS: dict[str, Sweep] = {
         ),
         Sweep(
             name="shakespeare_transformer",
-            description="character-level transformers on Tiny Shakespeare: 3 widths x 3 depths x 6 data sizes",
+            description="two-block character-level transformers on Tiny Shakespeare: 5 widths x "
+            "5 data sizes x 2 seeds with their own batch order (full), Chapter 4",
             family="transformer",
             grids={
                 "smoke": Grid(
@@ -222,17 +261,20 @@ SWEEPS: dict[str, Sweep] = {
                     step_scale=0.02,
                 ),
                 "workshop": Grid(
-                    widths=(32, 64),
-                    depths=(1, 2),
+                    widths=(16, 32, 64),
+                    depths=(2,),
                     n_trains=(62_500, 250_000, 1_000_000),
                     seeds=(0,),
                     step_scale=0.05,
                 ),
+                # 6,592 to 223,872 non-embedding parameters (1.5 decades), 4 doublings of
+                # characters; each seed draws its own batch order.
                 "full": Grid(
-                    widths=(32, 64, 128),
-                    depths=(1, 2, 4),
-                    n_trains=(31_250, 62_500, 125_000, 250_000, 500_000, 1_000_000),
-                    seeds=(0,),
+                    widths=(16, 32, 48, 64, 96),
+                    depths=(2,),
+                    n_trains=(62_500, 125_000, 250_000, 500_000, 1_000_000),
+                    seeds=(0, 1),
+                    vary_order=True,
                 ),
             },
         ),

@@ -29,6 +29,7 @@ from helpers.results import (
 )
 from helpers.sweep.grids import RunSpec, get_sweep
 from helpers.train.families import FAMILIES, Job
+from helpers.train.recipes import get_recipe
 
 
 def results_path(name: str, profile: Profile) -> Path:
@@ -74,7 +75,8 @@ def train_job(
         tuple(spec.seed for spec in specs),
         first.order_seed,
     )
-    records = family.train(job, family.recipe.scaled(first.step_scale), n_test)
+    recipe = get_recipe(first.recipe, first.recipe_version)
+    records = family.train(job, recipe.scaled(first.step_scale), n_test)
     return [
         RunRecord(
             **record,
