@@ -5,11 +5,18 @@
     fit_joint(N, D, L, delta=1e-3)                L = E + A/N^alpha + B/D^beta (Hoffmann et al.)
     bootstrap(fit_fn, *data, n=..., seed=...)     standard errors and percentile intervals
     check_extrapolation(fit_fn, *data, held_out=mask)   fit small, predict large, relative errors
+    fit_kaplan_joint(N, D, L), fit_plain_joint(N, D, L)  rival joint forms (Kaplan et al.; a plane)
 
 Every result is an immutable value with ``.predict(...)`` and ``.parameters()``, and prints its fit.
 """
 
 from helpers.fit._checks import ConvergenceError
+from helpers.fit.forms import (
+    KaplanJointLaw,
+    PlainJointLaw,
+    fit_kaplan_joint,
+    fit_plain_joint,
+)
 from helpers.fit.joint import JointLaw, fit_joint, hoffmann_grid
 from helpers.fit.linear import LinearFit, fit_linear
 from helpers.fit.power_law import PowerLaw, fit_power_law
@@ -25,12 +32,16 @@ __all__ = [
     "ConvergenceError",
     "ExtrapolationCheck",
     "JointLaw",
+    "KaplanJointLaw",
     "LinearFit",
+    "PlainJointLaw",
     "PowerLaw",
     "bootstrap",
     "check_extrapolation",
     "fit_joint",
+    "fit_kaplan_joint",
     "fit_linear",
+    "fit_plain_joint",
     "fit_power_law",
     "hoffmann_grid",
 ]

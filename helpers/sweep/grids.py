@@ -166,7 +166,7 @@ SWEEPS: dict[str, Sweep] = {
                 "smoke": Grid(
                     widths=(8, 16, 32, 64),
                     depths=(2,),
-                    n_trains=(500, 1_000, 2_000),
+                    n_trains=(500, 1_000, 2_000, 4_000),
                     seeds=(0,),
                     step_scale=0.05,
                 ),
