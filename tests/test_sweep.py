@@ -273,7 +273,7 @@ def test_a_sweep_trains_with_its_own_recipe_and_refuses_a_changed_one():
     # each seed of the joint sweep draws its own batch order
     assert {(spec.seed, spec.order_seed) for spec in joint} == {(0, 0), (1, 1)}
     assert get_recipe("mlp-mnist-long", MLP_LONG_RECIPE.version) is MLP_LONG_RECIPE
-    with pytest.raises(ValueError, match="at version 1 in this code, not 7"):
+    with pytest.raises(ValueError, match="at version 2 in this code, not 7"):
         get_recipe("mlp-mnist-long", 7)
     with pytest.raises(ValueError, match="mlp-mnist-long"):
         get_recipe("mlp-mnist-longer")

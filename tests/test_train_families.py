@@ -340,20 +340,29 @@ class ScriptedTask:
         return np.array([value]), np.array([0.5])
 
 
-def test_patience_stops_a_run_past_its_best_and_no_sooner():
+def stopped_at(val_losses: list[float], **changes) -> int:
     recipe = dataclasses.replace(
         SHORT_CNN, min_steps=100, max_steps=100, checkpoints=8, patience=2
     )
-    steps = checkpoint_steps(100, 8)
-    # best at the third checkpoint, a near-miss at the fourth, worse at the fifth: stop there
-    task = ScriptedTask([3.0, 2.0, 1.0, 1.0, 1.5, 0.5, 0.4, 0.3])
+    task = ScriptedTask(val_losses)
     module = torch.nn.Module()
     module.weight = task.weight
-    outcome = train_loop(module, task, recipe, 100)
-    assert outcome.total_steps == steps[4]
-    assert [point["step"] for point in outcome.curve] == steps[:5]
+    return train_loop(
+        module, task, dataclasses.replace(recipe, **changes), 100
+    ).total_steps
+
+
+def test_patience_stops_a_run_only_when_it_is_clearly_past_its_best():
+    steps = checkpoint_steps(100, 8)
+    assert steps == [1, 2, 4, 7, 14, 27, 52, 100]
+    # best at the third checkpoint; within 5% at the fourth (not counted), then twice clearly worse
+    assert stopped_at([3.0, 2.0, 1.0, 1.04, 1.5, 1.6, 0.5, 0.4]) == 27
+    # a bump of noise that the next checkpoint undoes never stops a run
+    assert stopped_at([3.0, 2.0, 1.0, 1.2, 0.9, 1.3, 0.8, 0.7]) == 100
+    # clearly worse from the start, but no stopping before a quarter of the run
+    assert stopped_at([1.0, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1]) == 27
+    assert stopped_at([1.0, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1], stop_after=0.0) == 4
     # without patience the same script runs to the end
-    task = ScriptedTask([3.0, 2.0, 1.0, 1.0, 1.5, 0.5, 0.4, 0.3])
-    module.weight = task.weight
-    no_patience = dataclasses.replace(recipe, patience=None)
-    assert train_loop(module, task, no_patience, 100).total_steps == 100
+    assert (
+        stopped_at([3.0, 2.0, 1.0, 1.04, 1.5, 1.6, 0.5, 0.4], patience=None) == 100
+    )

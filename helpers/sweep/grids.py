@@ -254,18 +254,18 @@ SWEEPS: dict[str, Sweep] = {
             family="transformer",
             grids={
                 "smoke": Grid(
-                    widths=(16, 32),
-                    depths=(1,),
-                    n_trains=(20_000, 40_000),
+                    widths=(16, 32, 48, 64),
+                    depths=(2,),
+                    n_trains=(20_000, 40_000, 80_000, 160_000),
                     seeds=(0,),
                     step_scale=0.02,
                 ),
                 "workshop": Grid(
-                    widths=(16, 32, 64),
+                    widths=(16, 32, 48, 64),
                     depths=(2,),
-                    n_trains=(62_500, 250_000, 1_000_000),
+                    n_trains=(62_500, 125_000, 250_000, 500_000),
                     seeds=(0,),
-                    step_scale=0.05,
+                    step_scale=0.1,
                 ),
                 # 6,592 to 223,872 non-embedding parameters (1.5 decades), 4 doublings of
                 # characters; each seed draws its own batch order.

@@ -149,8 +149,9 @@ def train_loop(
     The step minimises the sum of the models' losses; the learning rate follows the recipe's schedule;
     validation and test losses are recorded at ``n_checkpoints`` log-spaced steps (``None``: the
     recipe's ``checkpoints``; always the last). With a recipe ``patience``, the loop stops at the
-    checkpoint where every model's validation loss has not improved for ``patience`` checkpoints in
-    a row, and ``LoopOutcome.total_steps`` is the step it stopped at.
+    first checkpoint, at or after ``stop_after`` of ``total_steps``, where every model has had
+    ``patience`` checkpoints since its best with a validation loss more than ``stop_tolerance`` above
+    that best; ``LoopOutcome.total_steps`` is then the step it stopped at.
     A model is marked diverged if any loss became non-finite or its final training loss is above its first.
     """
     n_models = task.n_models
@@ -165,7 +166,7 @@ def train_loop(
     curve: list[dict[str, Any]] = []
     diverged = np.zeros(n_models, dtype=bool)
     best_val = np.full(n_models, np.inf)
-    checkpoints_since_best = np.zeros(n_models, dtype=int)
+    worse_since_best = np.zeros(n_models, dtype=int)
     steps_taken = total_steps
     began = time.perf_counter()
     for step in range(1, total_steps + 1):
@@ -194,13 +195,15 @@ def train_loop(
                 }
             )
             improved = val_loss < best_val
+            clearly_worse = val_loss > best_val * (1 + recipe.stop_tolerance)
             best_val = np.where(improved, val_loss, best_val)
-            checkpoints_since_best = np.where(
-                improved, 0, checkpoints_since_best + 1
+            worse_since_best = np.where(
+                improved, 0, worse_since_best + clearly_worse
             )
             if (
                 recipe.patience is not None
-                and (checkpoints_since_best >= recipe.patience).all()
+                and step >= recipe.stop_after * total_steps
+                and (worse_since_best >= recipe.patience).all()
             ):
                 steps_taken = step
                 break
