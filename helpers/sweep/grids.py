@@ -159,7 +159,7 @@ SWEEPS: dict[str, Sweep] = {
         ),
         Sweep(
             name="mnist_mlp_joint",
-            description="two-hidden-layer MLPs on MNIST trained to their best: 7 widths x 6 data "
+            description="two-hidden-layer MLPs on MNIST trained to their best: 6 widths x 5 data "
             "sizes x 2 seeds with their own batch order (full), Chapter 4",
             recipe=MLP_LONG_RECIPE,
             grids={
@@ -178,9 +178,9 @@ SWEEPS: dict[str, Sweep] = {
                     step_scale=0.5,
                 ),
                 "full": Grid(
-                    widths=(8, 16, 32, 64, 128, 256, 512),
+                    widths=(8, 16, 32, 64, 128, 256),
                     depths=(2,),
-                    n_trains=(1_718, 3_437, 6_875, 13_750, 27_500, 55_000),
+                    n_trains=(1_718, 3_437, 6_875, 13_750, 27_500),
                     seeds=(0, 1),
                     vary_order=True,
                 ),
@@ -249,30 +249,30 @@ SWEEPS: dict[str, Sweep] = {
         ),
         Sweep(
             name="shakespeare_transformer",
-            description="two-block character-level transformers on Tiny Shakespeare: 5 widths x "
+            description="one-block character-level transformers on Tiny Shakespeare: 5 widths x "
             "5 data sizes x 2 seeds with their own batch order (full), Chapter 4",
             family="transformer",
             grids={
                 "smoke": Grid(
                     widths=(16, 32, 48, 64),
-                    depths=(2,),
+                    depths=(1,),
                     n_trains=(20_000, 40_000, 80_000, 160_000),
                     seeds=(0,),
                     step_scale=0.02,
                 ),
                 "workshop": Grid(
                     widths=(16, 32, 48, 64),
-                    depths=(2,),
+                    depths=(1,),
                     n_trains=(62_500, 125_000, 250_000, 500_000),
                     seeds=(0,),
                     step_scale=0.1,
                 ),
-                # 6,592 to 223,872 non-embedding parameters (1.5 decades), 4 doublings of
+                # 3,312 to 112,032 non-embedding parameters (1.5 decades), 4 doublings of
                 # characters; each seed draws its own batch order.
                 "full": Grid(
                     widths=(16, 32, 48, 64, 96),
-                    depths=(2,),
-                    n_trains=(62_500, 125_000, 250_000, 500_000, 1_000_000),
+                    depths=(1,),
+                    n_trains=(31_250, 62_500, 125_000, 250_000, 500_000),
                     seeds=(0, 1),
                     vary_order=True,
                 ),
