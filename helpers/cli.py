@@ -5,6 +5,8 @@
     scaling-book status NAME [--profile P]             how much of NAME's results exist
     scaling-book bench fit|engine|engine-lr|stacking|cnn|transformer   benchmarks, side by side
     scaling-book data info|verify|download [NAME ...]  the datasets
+    scaling-book plan --gpu H100 --gpus 64 --days 14 --law NAME [--price P] [--json]
+                                                       a compute budget -> model size, tokens, loss
 
 ``python -m helpers`` is the same program. ``--help`` works at every level.
 """
@@ -65,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.name in experiments:
         print(f"wrote {save_results(args.name, profile)}")
         return 0
-    path = run_sweep(args.name, profile, workers=args.workers)
+    path = run_sweep(args.name, profile, workers=args.workers, threads=args.threads)
     print(f"{path}: {len(read_rows(path))} rows")
     return 0
 
@@ -156,6 +158,160 @@ def _data(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _gpu_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of GPUs, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _check_plan_arguments(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``plan``'s arguments, in terms of its flags, or ``None`` (Chapter 7)."""
+    import math
+
+    from helpers.planning import ACCELERATORS, DEFAULT_MFU, DEFAULT_MFU_PRECISIONS
+
+    for flag, value in (
+        ("--days", args.days),
+        ("--hours", args.hours),
+        ("--price", args.price),
+        ("--flops-per-param-token", args.flops_per_param_token),
+    ):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            return f"{flag} must be positive, got {value:g}"
+    if args.inference_tokens is not None and not (
+        math.isfinite(args.inference_tokens) and args.inference_tokens >= 0
+    ):
+        return f"--inference-tokens must be zero or positive, got {args.inference_tokens:g}"
+    if args.mfu is not None and not 0 < args.mfu <= 1:
+        return f"--mfu must lie in (0, 1], got {args.mfu:g}; large dense runs reach about 0.4"
+    accelerator = ACCELERATORS[args.gpu]
+    if args.precision is None:
+        args.precision = accelerator.default_precision
+    if args.precision not in accelerator.peak_flops:
+        return (
+            f"--precision {args.precision} is not available on the {args.gpu}: its "
+            f"datasheet gives dense figures for {', '.join(accelerator.peak_flops)}"
+        )
+    if args.mfu is None and args.precision not in DEFAULT_MFU_PRECISIONS:
+        return (
+            f"--precision {args.precision} needs --mfu: the default {DEFAULT_MFU:.0%} is a "
+            "share of the BF16 peak, measured on BF16 runs, and says nothing about "
+            f"the {args.precision} peak; measure your own"
+        )
+    return None
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from helpers.planning import plan_budget, training_budget
+    from helpers.published import LAWS, get_law
+
+    if problem := _check_plan_arguments(args):
+        args.plan_error(problem)
+    try:
+        budget = training_budget(
+            args.gpu,
+            args.gpus,
+            args.hours if args.hours is not None else 24.0 * args.days,
+            precision=args.precision,
+            mfu=args.mfu,
+            price_per_gpu_hour=args.price,
+        )
+        report = plan_budget(
+            get_law(args.law),
+            budget,
+            law_name=args.law,
+            inference_tokens=args.inference_tokens,
+            flops_per_param_token=args.flops_per_param_token,
+            other_laws={
+                name: law
+                for name, law in LAWS.items()
+                if name != args.law and hasattr(law, "E")
+            },
+        )
+    except ValueError as error:
+        args.plan_error(str(error))
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report)
+    return 0
+
+
+def _add_plan_parser(commands: argparse._SubParsersAction) -> None:
+    from helpers.planning import ACCELERATORS, DEFAULT_MFU, DEFAULT_MFU_PRECISIONS
+    from helpers.published import LAWS
+
+    joint_laws = [name for name, law in LAWS.items() if hasattr(law, "E")]
+    other_forms = [name for name in LAWS if name not in joint_laws]
+    precisions = sorted({p for a in ACCELERATORS.values() for p in a.peak_flops})
+
+    text = (
+        "turn a GPU budget into a compute-optimal model size, token count, predicted "
+        "loss and bill (Chapter 7)"
+    )
+    plan = commands.add_parser("plan", help=text, description=text)
+    plan.set_defaults(plan_error=plan.error)
+    plan.add_argument(
+        "--gpu",
+        required=True,
+        choices=list(ACCELERATORS),
+        help="accelerator (dense datasheet peak): "
+        + "; ".join(f"{short} = {a.name}" for short, a in ACCELERATORS.items()),
+    )
+    plan.add_argument(
+        "--gpus", type=_gpu_count, required=True, metavar="N", help="how many GPUs"
+    )
+    length = plan.add_mutually_exclusive_group(required=True)
+    length.add_argument("--days", type=float, help="wall-clock days of training")
+    length.add_argument("--hours", type=float, help="wall-clock hours of training")
+    plan.add_argument(
+        "--law",
+        required=True,
+        choices=joint_laws,
+        help="a published law of the form E + A/N^a + B/D^b"
+        + (
+            f" ({', '.join(other_forms)} is left out: its law is of another form, in "
+            "non-embedding parameters)"
+            if other_forms
+            else ""
+        ),
+    )
+    plan.add_argument(
+        "--precision",
+        choices=precisions,
+        metavar="PRECISION",
+        help="the datasheet peak to use; the default is the GPU's own; available: "
+        + "; ".join(
+            f"{short} {', '.join(a.peak_flops)} (default {a.default_precision})"
+            for short, a in ACCELERATORS.items()
+        ),
+    )
+    plan.add_argument(
+        "--mfu",
+        type=float,
+        help=f"model FLOP utilisation in (0, 1]: default {DEFAULT_MFU} of the BF16 peak, "
+        f"at {' or '.join(DEFAULT_MFU_PRECISIONS)} only; required at any other precision",
+    )
+    plan.add_argument("--price", type=float, help="your price per GPU-hour")
+    plan.add_argument(
+        "--inference-tokens",
+        type=float,
+        help="tokens the model will serve: adds the inference-aware plan",
+    )
+    plan.add_argument(
+        "--flops-per-param-token",
+        type=float,
+        default=6.0,
+        help="k of C = k N D, as the law was fitted (default 6)",
+    )
+    plan.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``scaling-book`` (Preface, "How to run the course")."""
     from helpers.data import DATASETS
@@ -197,6 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
                 type=_positive,
                 default=1,
                 help="parallel worker processes for a sweep",
+            )
+            sub.add_argument(
+                "--threads",
+                type=_positive,
+                default=None,
+                help="CPU threads per worker (default: the cores divided among the workers; "
+                "1 is much faster on a machine busy with other work)",
             )
 
     bench = commands.add_parser(
@@ -298,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--mirror", help="base URL to fetch from instead of the canonical hosts"
     )
+    _add_plan_parser(commands)
     return parser
 
 
@@ -307,6 +471,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": _status,
     "bench": _bench,
     "data": _data,
+    "plan": _plan,
 }
 
 

@@ -79,7 +79,7 @@ def spec_of(row: RunRecord) -> RunSpec:
 
 
 def test_committed_sweeps_are_complete_and_every_record_has_the_schema():
-    for name in ("mnist_mlp", "mnist_processing"):
+    for name in ("mnist_mlp", "mnist_processing", "mnist_mlp_joint"):
         assert pending_runs(name, get_profile("full")) == [], name
         for row in sweep_results(name, get_profile("full")):
             assert set(row) == set(RunRecord.__annotations__), name

@@ -1,4 +1,5 @@
-"""Datasets for the course: real MNIST, CIFAR-10 and Tiny Shakespeare (Preface, "Data").
+"""Datasets for the course: real MNIST, CIFAR-10 and Tiny Shakespeare, and the Chinchilla runs
+(Preface, "Data").
 
 The public names below are used by every chapter; they stay stable.
 
@@ -11,11 +12,12 @@ From the shell: ``scaling-book data info | verify | download [NAME ...]``.
 
 from helpers.data.catalog import DATA_ENV, DATASETS, data_root
 from helpers.data.download import ChecksumError, DownloadError, UnsafeArchiveError
-from helpers.data.formats import DataFormatError
+from helpers.data.formats import ChinchillaPoints, DataFormatError
 from helpers.data.loaders import (
     DatasetNotFoundError,
     download_dataset,
     ensure_dataset,
+    load_chinchilla_points,
     load_dataset,
     load_text,
     verify_dataset,
@@ -23,9 +25,10 @@ from helpers.data.loaders import (
 from helpers.data.subsets import channel_stats, nested_subsets, stratified_order
 
 __all__ = [
-    "DATA_ENV",
     "DATASETS",
+    "DATA_ENV",
     "ChecksumError",
+    "ChinchillaPoints",
     "DataFormatError",
     "DatasetNotFoundError",
     "DownloadError",
@@ -34,6 +37,7 @@ __all__ = [
     "data_root",
     "download_dataset",
     "ensure_dataset",
+    "load_chinchilla_points",
     "load_dataset",
     "load_text",
     "nested_subsets",

@@ -7,6 +7,7 @@ keeps the layout its publisher uses, so that files fetched by other tools can be
     MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
     cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin, batches.meta.txt
     tinyshakespeare/input.txt
+    epoch-chinchilla/svg_extracted_data.csv
 """
 
 from __future__ import annotations
@@ -106,10 +107,27 @@ DATASETS: dict[str, DatasetSpec] = {
             ),
         ),
     ),
+    "epoch-chinchilla": DatasetSpec(
+        name="epoch-chinchilla",
+        description="Chinchilla runs read off Hoffmann et al.'s Fig. 4 by Besiroglu et al.: "
+        "245 (N, C, loss) points",
+        files=("epoch-chinchilla/svg_extracted_data.csv",),
+        remote=(
+            RemoteFile(
+                # pinned to a commit: the repository has no license file, so the course fetches
+                # the file from its authors rather than copying it (Chapter 5, notebook 05b)
+                url="https://raw.githubusercontent.com/epoch-research/analyzing-chinchilla/"
+                "92258837425e1b5f2851d624287f0120583a3d0e/data/svg_extracted_data.csv",
+                checksum="sha256:193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30",
+                target="epoch-chinchilla/svg_extracted_data.csv",
+            ),
+        ),
+    ),
 }
 
 IMAGE_DATASETS = ("mnist", "cifar10")
 TEXT_DATASETS = ("tinyshakespeare",)
+TABLE_DATASETS = ("epoch-chinchilla",)
 SPLITS = ("train", "test")
 
 

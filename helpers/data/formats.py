@@ -1,13 +1,17 @@
 """Parsers for the datasets' canonical file formats, written with numpy alone (Preface, "Data").
 
 No pickle is ever loaded: CIFAR-10 is read from its "binary version" (fixed-size records), MNIST from
-its IDX files. Every parser checks what it reads and raises :class:`DataFormatError`, naming the file
-and what was wrong, rather than returning a silently wrong array.
+its IDX files, the Chinchilla points from a CSV file. Every parser checks what it reads and raises
+:class:`DataFormatError`, naming the file and what was wrong, rather than returning a silently wrong
+array.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +156,72 @@ def read_utf8_text(path: Path) -> str:
     if not text:
         raise DataFormatError(f"{path}: the file is empty; {_refetch_hint(path)}")
     return text
+
+
+CHINCHILLA_COLUMNS = ("Model Size", "Training FLOP", "loss")
+"""The columns of Besiroglu et al.'s ``svg_extracted_data.csv`` that hold data (the others, ``x``,
+``y``, ``color`` and ``hex_color``, record where each point was in the SVG) (Chapter 5)."""
+
+
+@dataclass(frozen=True)
+class ChinchillaPoints:
+    """The training runs Besiroglu et al. (2024) read off Hoffmann et al.'s (2022) Figure 4 (Chapter 5,
+    notebook 05b).
+
+    Attributes:
+        n_params: parameters ``N`` of each run, float64 ``(n,)``.
+        train_flops: training FLOPs ``C`` of each run, ``(n,)``.
+        loss: final training loss, nats per token of MassiveText, ``(n,)``.
+    """
+
+    n_params: np.ndarray
+    train_flops: np.ndarray
+    loss: np.ndarray
+
+    @property
+    def train_tokens(self) -> np.ndarray:
+        """``D = C / (6 N)``, the tokens each run saw, as Besiroglu et al. compute them (Chapter 5,
+        notebook 05b)."""
+        return self.train_flops / (6.0 * self.n_params)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+
+def parse_chinchilla_csv(text: str, *, source: str = "<text>") -> ChinchillaPoints:
+    """Read ``svg_extracted_data.csv`` into :class:`ChinchillaPoints`, checking every value.
+
+    The header must name the columns of :data:`CHINCHILLA_COLUMNS`; every value in them must be a
+    finite positive number (Chapter 5, notebook 05b).
+    """
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise DataFormatError(
+            f"{source}: the file is empty; {_refetch_hint(source)}"
+        )
+    header = rows[0]
+    missing = [name for name in CHINCHILLA_COLUMNS if name not in header]
+    if missing:
+        raise DataFormatError(
+            f"{source}: no column(s) {missing} in the header {header}; this is not Besiroglu "
+            f"et al.'s svg_extracted_data.csv; {_refetch_hint(source)}"
+        )
+    columns = [header.index(name) for name in CHINCHILLA_COLUMNS]
+    values = np.empty((len(rows) - 1, len(columns)))
+    for line, row in enumerate(rows[1:], start=2):
+        try:
+            values[line - 2] = [float(row[j]) for j in columns]
+        except (IndexError, ValueError) as err:
+            raise DataFormatError(
+                f"{source}, line {line}: {row!r} does not hold numbers in the columns "
+                f"{CHINCHILLA_COLUMNS} ({err}); {_refetch_hint(source)}"
+            ) from err
+    if not np.all(np.isfinite(values) & (values > 0)):
+        bad = 2 + int(
+            np.flatnonzero(~np.all(np.isfinite(values) & (values > 0), 1))[0]
+        )
+        raise DataFormatError(
+            f"{source}, line {bad}: parameters, FLOPs and loss must be positive and finite; "
+            f"{_refetch_hint(source)}"
+        )
+    return ChinchillaPoints(*(np.ascontiguousarray(values[:, j]) for j in range(3)))

@@ -2,9 +2,10 @@
 
 ``load_dataset("mnist", "train")`` returns ``(images, labels)``: uint8 images ``(60000, 28, 28)`` and
 int64 labels ``(60000,)``; CIFAR-10 images are ``(n, 32, 32, 3)``. ``load_text("tinyshakespeare")``
-returns the corpus as a ``str``. Files already laid out under the data root are validated by their
-structure (headers, counts, shapes, label ranges); downloads are also checked against the publisher's
-checksums.
+returns the corpus as a ``str``; ``load_chinchilla_points()`` the 245 runs of Hoffmann et al.'s
+Figure 4 as :class:`helpers.data.formats.ChinchillaPoints`. Files already laid out under the data root
+are validated by their structure (headers, counts, shapes, label ranges); downloads are also checked
+against the publisher's checksums.
 """
 
 from __future__ import annotations
@@ -17,15 +18,24 @@ from helpers.data.catalog import (
     DATA_ENV,
     IMAGE_DATASETS,
     SPLITS,
+    TABLE_DATASETS,
     TEXT_DATASETS,
     DatasetSpec,
     data_root,
     get_spec,
     missing_files,
 )
-from helpers.data.download import DownloadError, download_file, extract_members
+from helpers.data.download import (
+    DownloadError,
+    download_file,
+    extract_members,
+    file_digest,
+)
 from helpers.data.formats import (
+    ChinchillaPoints,
+    DataFormatError,
     check_images_and_labels,
+    parse_chinchilla_csv,
     parse_cifar_records,
     read_idx_gz,
     read_utf8_text,
@@ -180,6 +190,40 @@ def load_text(
     return read_utf8_text(root / get_spec(name).files[0])
 
 
+CHINCHILLA_POINTS = 245
+"""How many runs Besiroglu et al. extracted from Hoffmann et al.'s Figure 4 (Chapter 5, notebook 05b)."""
+
+
+def load_chinchilla_points(
+    *, root: Path | str | None = None, download: bool = True
+) -> ChinchillaPoints:
+    """Load the 245 Chinchilla runs (parameters, training FLOPs, loss), checking the file's SHA-256.
+
+    The file is small, so its published checksum is checked at every load, not only after a download:
+    the numbers are exactly those of Besiroglu et al.'s repository at the pinned commit. Their fit drops
+    the five highest-loss runs; that choice is the notebook's (Chapter 5, notebook 05b).
+    """
+    name = "epoch-chinchilla"
+    root = ensure_dataset(name, root, download=download)
+    spec = get_spec(name)
+    path = root / spec.files[0]
+    algorithm, _, expected = spec.remote[0].checksum.partition(":")
+    if file_digest(path, algorithm) != expected:
+        raise DataFormatError(
+            f"{path}: its {algorithm} differs from the published {expected}, so it is not the "
+            f"published file; delete it and run `scaling-book data download {name}`"
+        )
+    points = parse_chinchilla_csv(
+        path.read_text(encoding="utf-8"), source=str(path)
+    )
+    if len(points) != CHINCHILLA_POINTS:
+        raise DataFormatError(
+            f"{path}: {len(points)} runs, expected {CHINCHILLA_POINTS}; delete it and run "
+            f"`scaling-book data download {name}`"
+        )
+    return points
+
+
 def verify_dataset(name: str, root: Path | str | None = None) -> str:
     """Validate the files of ``name`` already on disk (no download); return a one-line summary.
 
@@ -190,6 +234,9 @@ def verify_dataset(name: str, root: Path | str | None = None) -> str:
     spec: DatasetSpec = get_spec(name)
     if name in TEXT_DATASETS:
         return f"{name}: {len(load_text(name, root=root, download=False)):,} characters"
+    if name in TABLE_DATASETS:
+        points = load_chinchilla_points(root=root, download=False)
+        return f"{name}: {len(points)} runs, SHA-256 as published"
     counts = []
     for split in SPLITS:
         _, labels = load_dataset(name, split, root=root, download=False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.experiments import ch01, ch02
+from helpers.experiments import ch01, ch02, ch04
 from helpers.names import lookup
 from helpers.profiles import Profile
 from helpers.results import (
@@ -48,6 +48,18 @@ EXPERIMENTS: dict[str, Experiment] = {
             name="ch02_classifier_scaling",
             description="SVM, random forest and MLP on MNIST: test error and fit time against data size",
             run=ch02.classifier_scaling,
+        ),
+        Experiment(
+            name="ch04_label_noise",
+            description="MNIST MLP data scaling with training labels corrupted at rates 0 to 0.4: "
+            "early-stopped test loss on clean and on noisy labels",
+            run=ch04.label_noise_scaling,
+        ),
+        Experiment(
+            name="ch04_double_descent",
+            description="one-hidden-layer MNIST MLPs of many widths on 4,000 images with 20% of "
+            "labels corrupted, trained without early stopping: final train and test error",
+            run=ch04.double_descent,
         ),
     )
 }
