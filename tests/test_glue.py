@@ -102,3 +102,30 @@ def test_the_checker_reads_roles_and_directives(tmp_path):
     assert GLUE_CALL.findall(
         'glue("alpha", 0.5, display=False)\nglue( "beta" ,1)'
     ) == ["alpha", "beta"]
+
+
+TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+def unreadable_text_pastes(text: str) -> list[str]:
+    """``{glue:text}`` pastes from another document with no format: MyST-NB splits the role at its
+    last colon to find a format, so ``path::name`` is read as the key ``path:`` with the format
+    ``name``, and the build fails. ``path::name:s`` (or ``:d``, ``:.2f``) is read as meant."""
+    return [
+        reference
+        for reference in TEXT_ROLE.findall(text)
+        if "::" in reference and ":" not in reference.split("::", 1)[1]
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_text_paste_from_another_document_has_a_format(page):
+    assert not unreadable_text_pastes(page_text(page))
+
+
+def test_the_format_checker_finds_a_paste_without_a_format():
+    text = (
+        "{glue:text}`../notebooks/x.ipynb::width` and "
+        "{glue:text}`../notebooks/x.ipynb::width:d` and {glue:text}`local`"
+    )
+    assert unreadable_text_pastes(text) == ["../notebooks/x.ipynb::width"]
