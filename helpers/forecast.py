@@ -13,6 +13,12 @@ size and data size with the loss averaged over seeds. Then:
   which the point lies beyond the window: ``max(log10(N / N_window), log10(D / D_window), 0)``;
 - :func:`compute_optimal_exact` reads the compute-optimal model size off a fitted law with compute
   counted as the runs spent it: the family's exact FLOPs per unit times the units seen.
+
+Notebooks 04a-04c ask the same questions of three sweeps, through one function each:
+:func:`check_runs` (was each run limited by its model and data, or by its schedule?),
+:func:`fit_with_intervals` (the law, bootstrap intervals, and ``a = beta / (alpha + beta)``),
+:func:`forecast_largest` (the held-out forecast against the seeds' own noise) and :func:`compare_forms`
+(functional forms ranked by held-out error).
 """
 
 from __future__ import annotations
@@ -24,8 +30,14 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from helpers.fit import ExtrapolationCheck, check_extrapolation
+from helpers.fit import (
+    BootstrapResult,
+    ExtrapolationCheck,
+    bootstrap,
+    check_extrapolation,
+)
 from helpers.results import RunRecord
+from helpers.train.recipes import Recipe
 
 
 @dataclass(frozen=True)
@@ -216,3 +228,220 @@ def compute_optimal_exact(
         N_opt.append(N)
         D_opt.append(budget / (flops_per_unit(N) * passes))
     return np.array(N_opt), np.array(D_opt)
+
+
+def planned_steps(row: RunRecord) -> int:
+    """The steps a run's recipe planned for it (its stopping rule may have ended it sooner): the
+    recipe's ``steps_for`` of its distinct training examples, a window of ``context`` characters
+    counting as one example for the transformer (Chapter 4)."""
+    recipe = Recipe(**row["recipe"])
+    return recipe.steps_for(row["n_train"] // (recipe.context or 1))
+
+
+def learning_rate_fraction_at_best(row: RunRecord) -> float:
+    """The learning rate at a run's best checkpoint as a fraction of its recipe's peak (Chapter 4).
+
+    Near 1, the best checkpoint came early in the cosine schedule (the run over-fitted before the rate
+    decayed); near 0.1, the run kept improving until the schedule had annealed."""
+    recipe = Recipe(**row["recipe"])
+    rate = recipe.learning_rate_at(row["best_val_step"] - 1, planned_steps(row))
+    return rate / recipe.learning_rate
+
+
+@dataclass(frozen=True)
+class RunChecks:
+    """Whether a sweep's runs measured their model and data rather than their schedule (Chapter 4).
+
+    Attributes:
+        improving: runs whose lowest validation loss came at their last checkpoint.
+        stopped_early: runs ended by their stopping rule before their planned steps.
+        passes_to_best: per run, passes over its distinct data up to its best checkpoint,
+            ``best_val_step * units_per_step / n_train``.
+        early_stop_above_final: runs whose early-stopped test loss is above the test loss where they ended.
+        seed_spread: the median over configurations with several seeds of ``s.d. / mean`` of the loss.
+        rate_at_best: per model size, the median :func:`learning_rate_fraction_at_best`.
+    """
+
+    improving: list[RunRecord]
+    stopped_early: list[RunRecord]
+    passes_to_best: np.ndarray
+    early_stop_above_final: list[RunRecord]
+    seed_spread: float
+    rate_at_best: dict[float, float]
+
+
+def check_runs(
+    rows: Sequence[RunRecord], table: JointTable, size: str = "n_params"
+) -> RunChecks:
+    """:class:`RunChecks` for a sweep's ``rows`` and their :func:`joint_table` (Chapter 4)."""
+    several = table.n_seeds > 1
+    return RunChecks(
+        improving=best_at_last_checkpoint(rows),
+        stopped_early=[row for row in rows if row["steps"] < planned_steps(row)],
+        passes_to_best=np.array(
+            [
+                row["best_val_step"] * row["units_per_step"] / row["n_train"]
+                for row in rows
+            ]
+        ),
+        early_stop_above_final=[
+            row for row in rows if row["early_stopped_test_loss"] > row["test_loss"]
+        ],
+        seed_spread=(
+            float(np.median(table.L_std[several] / table.L[several]))
+            if several.any()
+            else float("nan")
+        ),
+        rate_at_best={
+            float(n): float(
+                np.median(
+                    [
+                        learning_rate_fraction_at_best(r)
+                        for r in rows
+                        if r[size] == n
+                    ]
+                )
+            )
+            for n in np.unique(table.N)
+        },
+    )
+
+
+@dataclass(frozen=True)
+class JointFit:
+    """A joint law, its bootstrap, and the compute-optimal exponent it implies (Chapter 4).
+
+    Attributes:
+        law: ``fit_fn`` on every configuration.
+        spread: the bootstrap over configurations (:func:`helpers.fit.bootstrap`).
+        a, a_interval: ``a = beta / (alpha + beta)`` (``N_opt ~ C^a`` under ``C = 6ND``), and its
+            interval from the same resamples.
+        in_sample: per configuration, ``predicted / measured - 1``.
+    """
+
+    law: Any
+    spread: BootstrapResult
+    a: float
+    a_interval: tuple[float, float]
+    in_sample: np.ndarray
+
+
+def fit_with_intervals(
+    fit_fn: Callable[..., Any],
+    table: JointTable,
+    n_bootstrap: int,
+    level: float = 0.95,
+) -> JointFit:
+    """Fit ``fit_fn(N, D, L)`` (a form with ``alpha`` and ``beta``, such as ``fit_joint``) to ``table``
+    and bootstrap it ``n_bootstrap`` times (Chapter 4)."""
+    law = fit_fn(table.N, table.D, table.L)
+    spread = bootstrap(
+        fit_fn, table.N, table.D, table.L, n=n_bootstrap, level=level
+    )
+    samples = spread.samples
+    a_samples = samples["beta"] / (samples["alpha"] + samples["beta"])
+    tail = (1 - level) / 2
+    low, high = np.quantile(a_samples, [tail, 1 - tail])
+    return JointFit(
+        law=law,
+        spread=spread,
+        a=float(law.beta / (law.alpha + law.beta)),
+        a_interval=(float(low), float(high)),
+        in_sample=law.predict(table.N, table.D) / table.L - 1,
+    )
+
+
+@dataclass(frozen=True)
+class LargestForecast:
+    """The forecast of the largest runs from the rest, beside the seeds' own noise (Chapter 4).
+
+    Attributes:
+        held_out: the mask of :func:`largest_held_out` over the table.
+        check: the fit on the rest and its predictions (:func:`forecast`).
+        error: ``|relative error|`` per held-out configuration.
+        seed_noise: per held-out configuration, the standard error of its seed mean relative to it,
+            ``s.d. / sqrt(seeds) / mean`` (0 with one seed).
+        distance: per held-out configuration, decades beyond the largest fitted ``N`` or ``D``.
+    """
+
+    held_out: np.ndarray
+    check: ExtrapolationCheck
+    error: np.ndarray
+    seed_noise: np.ndarray
+    distance: np.ndarray
+
+    @property
+    def worst(self) -> int:
+        """The index (among the held-out points) of the largest error."""
+        return int(np.argmax(self.error))
+
+    def report(self, table: JointTable) -> str:
+        """One line per held-out point: N, D, measured, predicted, error and seed noise."""
+        lines = [
+            f"{'N':>10}{'D':>10}{'measured':>10}{'predicted':>11}{'error':>8}{'s.e.':>8}"
+        ]
+        for n, d, observed, predicted, error, noise in zip(
+            table.N[self.held_out],
+            table.D[self.held_out],
+            self.check.observed,
+            self.check.predicted,
+            self.check.relative_error,
+            self.seed_noise,
+        ):
+            lines.append(
+                f"{n:>10,.0f}{d:>10,.0f}{observed:>10.4f}{predicted:>11.4f}"
+                f"{error:>+8.1%}{noise:>8.1%}"
+            )
+        return "\n".join(lines)
+
+
+def forecast_largest(
+    fit_fn: Callable[..., Any], table: JointTable
+) -> LargestForecast:
+    """Fit ``fit_fn`` on every configuration below the largest model size and data size and forecast
+    those at either (Chapter 4)."""
+    held_out = largest_held_out(table)
+    check = forecast(fit_fn, table, held_out)
+    return LargestForecast(
+        held_out=held_out,
+        check=check,
+        error=np.abs(check.relative_error),
+        seed_noise=(
+            table.L_std[held_out]
+            / np.sqrt(table.n_seeds[held_out])
+            / table.L[held_out]
+        ),
+        distance=np.maximum(
+            np.log10(table.N[held_out] / table.N[~held_out].max()),
+            np.log10(table.D[held_out] / table.D[~held_out].max()),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FormScore:
+    """A functional form's in-sample fit and held-out forecast, as mean ``|relative error|``
+    (Chapter 4)."""
+
+    in_sample: float
+    held_out: float
+    held_out_worst: float
+
+
+def compare_forms(
+    forms: dict[str, Callable[..., Any]], table: JointTable, held_out: np.ndarray
+) -> dict[str, FormScore]:
+    """Each form fitted to every configuration (in-sample) and to all but ``held_out`` (forecast)
+    (Chapter 4): a form is judged by what it forecasts, not by what it fits."""
+    scores = {}
+    for name, fit_fn in forms.items():
+        whole = fit_fn(table.N, table.D, table.L)
+        errors = np.abs(forecast(fit_fn, table, held_out).relative_error)
+        scores[name] = FormScore(
+            in_sample=float(
+                np.mean(np.abs(whole.predict(table.N, table.D) / table.L - 1))
+            ),
+            held_out=float(errors.mean()),
+            held_out_worst=float(errors.max()),
+        )
+    return scores

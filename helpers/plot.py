@@ -7,6 +7,8 @@ notebook 01; every figure after it uses them).
   rather than bare powers of ten, which are hard to read over one or two decades, and thins them out
   over wider ranges; in the same call it sets the axis labels and the title.
 * :func:`plot_power_law` draws a fitted law as a line with its equation in the legend.
+* :func:`plot_joint_law`, :func:`plot_forecast_distance` and :func:`plot_time_against_flops` draw the
+  three figures Chapter 4 makes of every sweep (notebooks 04a-04c).
 
 A typical figure cell::
 
@@ -22,15 +24,17 @@ import base64
 import io
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
 from IPython.display import HTML
+from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from helpers.fit import PowerLaw
+from helpers.forecast import JointTable, WindowForecast
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind readers (Chapter 1,
 # notebook 01, and every figure after it).
@@ -173,3 +177,104 @@ def figure_html(
     if caption:
         body += f"<figcaption><p>{escape(caption)}</p></figcaption>"
     return HTML(f'<figure class="align-default">{body}</figure>')
+
+
+def plot_joint_law(law: Any, table: JointTable, unit: str) -> plt.Figure:
+    """Two panels (Chapter 4): the measured loss against distinct training units for each model size,
+    with the law's curves, and the law's contours over the (N, D) plane with each configuration's
+    residual ``law / measured - 1`` as a coloured dot."""
+    fig, (slices, plane) = new_figure(nrows=2, figsize=(6.4, 9.0))
+    model_sizes, data_sizes = np.unique(table.N), np.unique(table.D)
+    span = np.geomspace(data_sizes[0] / 1.5, data_sizes[-1] * 2, 100)
+    for color, n in zip(OKABE_ITO * 2, model_sizes):
+        here = table.N == n
+        slices.errorbar(
+            table.D[here],
+            table.L[here],
+            yerr=table.L_std[here],
+            fmt="o",
+            color=color,
+            markersize=4,
+            label=f"N = {n:,.0f}",
+        )
+        slices.plot(span, law.predict(n, span), "-", color=color, linewidth=1)
+    log_log_axes(
+        slices,
+        xlabel=f"distinct training {unit}s $D$",
+        ylabel="early-stopped test loss (nats)",
+        title="Measured (points, ±1 s.d. over seeds) and fitted (lines)",
+    )
+    slices.legend(fontsize=7, ncol=2)
+    grid_N = np.geomspace(model_sizes[0] / 2, model_sizes[-1] * 2, 120)
+    grid_D = np.geomspace(data_sizes[0] / 2, data_sizes[-1] * 2, 120)
+    surface = law.predict(grid_N[None, :], grid_D[:, None])
+    levels = np.unique(np.quantile(table.L, np.linspace(0.02, 0.98, 8)))
+    contours = plane.contour(
+        grid_N, grid_D, surface, levels=levels, colors="0.4", linewidths=0.8
+    )
+    plane.clabel(contours, fmt="%.2f", fontsize=7)
+    residual = 100 * (law.predict(table.N, table.D) / table.L - 1)
+    limit = max(1.0, float(np.max(np.abs(residual))))
+    points = plane.scatter(
+        table.N,
+        table.D,
+        c=residual,
+        cmap="coolwarm",
+        vmin=-limit,
+        vmax=limit,
+        s=40,
+        edgecolors="k",
+    )
+    fig.colorbar(points, ax=plane, label="fit minus measured (%)")
+    log_log_axes(
+        plane,
+        xlabel="parameters $N$",
+        ylabel=f"distinct training {unit}s $D$",
+        title="Fitted loss contours and each configuration's residual",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_forecast_distance(windows: Sequence[WindowForecast]) -> plt.Figure:
+    """|Forecast error| (%) against extrapolation distance, one colour per fit window, with the
+    course's 5% goal dotted (Chapter 4)."""
+    fig, ax = new_figure(figsize=(6.4, 4.2))
+    for color, window in zip(OKABE_ITO, windows):
+        ax.scatter(
+            window.distance,
+            100 * np.abs(window.relative_error),
+            color=color,
+            s=18,
+            label=f"fitted on the {window.k} smallest of each axis",
+        )
+    ax.axhline(5, color="0.5", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("extrapolation distance (decades beyond the fit window)")
+    ax.set_ylabel("|forecast error| (%)")
+    ax.set_title("Forecast error grows with distance")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_time_against_flops(
+    flops: np.ndarray, seconds: np.ndarray, sizes: np.ndarray, time_law: PowerLaw
+) -> plt.Figure:
+    """Wall seconds against training FLOPs for every run, one colour per model size, with a power-law
+    fit (Chapter 4)."""
+    fig, ax = new_figure(figsize=(6.4, 4.2))
+    for color, n in zip(OKABE_ITO * 2, np.unique(sizes)):
+        here = sizes == n
+        ax.scatter(
+            flops[here], seconds[here], color=color, s=14, label=f"N = {n:,.0f}"
+        )
+    span = np.geomspace(flops.min(), flops.max(), 50)
+    ax.plot(span, time_law.predict(span), "k--", linewidth=1, label="power-law fit")
+    log_log_axes(
+        ax,
+        xlabel="training FLOPs (steps taken)",
+        ylabel="wall seconds",
+        title="What FLOPs say about time on this machine",
+    )
+    ax.legend(fontsize=7, ncol=2)
+    return fig

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -15,11 +17,17 @@ from helpers.fit import (
 )
 from helpers.forecast import (
     best_at_last_checkpoint,
+    check_runs,
+    compare_forms,
     compute_optimal_exact,
     extrapolation_distance,
+    fit_with_intervals,
     forecast,
+    forecast_largest,
     joint_table,
     largest_held_out,
+    learning_rate_fraction_at_best,
+    planned_steps,
     window_forecasts,
 )
 
@@ -142,3 +150,71 @@ def test_exact_compute_optimum_matches_the_closed_form_under_6ND():
     assert np.all(D_two < D_opt)
     with pytest.raises(ValueError, match="passes"):
         compute_optimal_exact(law, lambda n: 6.0 * n, 0.0, budgets, (1e2, 1e12))
+
+
+def test_planned_steps_count_windows_for_text_and_examples_for_images():
+    from helpers.train.recipes import CNN_RECIPE, TRANSFORMER_RECIPE
+
+    text = {"recipe": dataclasses.asdict(TRANSFORMER_RECIPE), "n_train": 500_000}
+    windows = 500_000 // TRANSFORMER_RECIPE.context
+    assert planned_steps(text) == TRANSFORMER_RECIPE.steps_for(windows)
+    images = {"recipe": dataclasses.asdict(CNN_RECIPE), "n_train": 22_500}
+    assert planned_steps(images) == CNN_RECIPE.steps_for(22_500)
+    # a best checkpoint in the warm-up is at a small fraction of the peak rate
+    early = {**images, "best_val_step": 1}
+    assert learning_rate_fraction_at_best(early) == pytest.approx(
+        1 / CNN_RECIPE.warmup_steps
+    )
+
+
+def test_check_runs_reports_stopping_and_seed_spread():
+    from helpers.train.recipes import CNN_RECIPE
+
+    rows = records(CHINCHILLA_LIKE, noise=0.02)
+    planned = CNN_RECIPE.steps_for(int(D[0]))
+    for index, row in enumerate(rows):
+        row.update(
+            recipe=dataclasses.asdict(CNN_RECIPE),
+            steps=planned // 2 if index == 0 else 10**9,
+            units_per_step=128,
+            test_loss=row["early_stopped_test_loss"]
+            * (0.99 if index < 3 else 1.01),
+        )
+    table = joint_table(rows)
+    checks = check_runs(rows, table)
+    assert [row["key"] for row in checks.stopped_early] == [rows[0]["key"]]
+    assert len(checks.early_stop_above_final) == 3
+    assert checks.passes_to_best[0] == pytest.approx(10 * 128 / rows[0]["n_train"])
+    assert checks.seed_spread == pytest.approx(
+        np.median(table.L_std / table.L), rel=1e-12
+    )
+    assert set(checks.rate_at_best) == set(np.unique(table.N))
+
+
+def test_forecast_largest_and_form_comparison_favour_the_true_form():
+    rows = records(CHINCHILLA_LIKE, noise=0.005)
+    table = joint_table(rows)
+    largest = forecast_largest(fit_joint, table)
+    assert largest.held_out.sum() == 9
+    assert largest.seed_noise == pytest.approx(
+        table.L_std[largest.held_out] / np.sqrt(2) / table.L[largest.held_out]
+    )
+    assert largest.error[largest.worst] == largest.error.max()
+    # the grid steps half a decade in N and 0.3 in D: the farthest point is 0.5 decades out
+    assert largest.distance.max() == pytest.approx(0.5, rel=1e-4)
+    assert len(largest.report(table).splitlines()) == 10
+    scores = compare_forms(
+        {"chinchilla": fit_joint, "plain": fit_plain_joint},
+        table,
+        largest.held_out,
+    )
+    assert scores["chinchilla"].held_out < scores["plain"].held_out
+    assert scores["chinchilla"].held_out <= scores["chinchilla"].held_out_worst
+
+
+def test_fit_with_intervals_brackets_the_truth():
+    table = joint_table(records(CHINCHILLA_LIKE, noise=0.005))
+    joint = fit_with_intervals(fit_joint, table, n_bootstrap=20)
+    assert joint.a == pytest.approx(0.3 / 0.7, abs=0.05)
+    assert joint.a_interval[0] <= joint.a <= joint.a_interval[1]
+    assert np.abs(joint.in_sample).max() < 0.03
