@@ -249,6 +249,24 @@ def get_law(name: str) -> PublishedLaw:
     return lookup(LAWS, name, "published law")
 
 
+def equivalent_compute(
+    law: JointLaw, n_params: ArrayLike, train_tokens: ArrayLike
+) -> float | np.ndarray:
+    """The compute budget (FLOPs, ``C = 6 N D``) at which ``law``'s compute-optimal split reaches the
+    loss ``L(n_params, train_tokens)`` (Chapters 5 and 10).
+
+    Along the frontier the reducible loss falls as ``L*(C) - E = K (C/6)^(-alpha beta/(alpha + beta))``
+    with ``K = A G^-alpha + B G^beta`` (``G`` is :attr:`helpers.fit.JointLaw.G`), so
+    ``C_eq = 6 ((L - E) / K)^(-(alpha + beta)/(alpha beta))``. ``1 - C_eq / (6 N D)`` is the share of
+    a model's budget that the best split would not have needed; a compute-optimal model gives
+    ``C_eq = 6 N D``. Elementwise, like a numpy function.
+    """
+    scale = law.A * law.G ** (-law.alpha) + law.B * law.G**law.beta
+    excess = (law.predict(n_params, train_tokens) - law.E) / scale
+    # the same operations, in the same order, as notebooks 05a and 10c once ran
+    return 6 * excess ** (-(law.alpha + law.beta) / (law.alpha * law.beta))
+
+
 @dataclass(frozen=True)
 class Figure:
     """One number about a model and where it comes from (Chapter 5).

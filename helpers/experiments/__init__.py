@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.experiments import ch01, ch02, ch04
+from helpers.experiments import ch01, ch02, ch04, ch10
 from helpers.names import lookup
 from helpers.profiles import Profile
 from helpers.results import (
@@ -60,6 +60,12 @@ EXPERIMENTS: dict[str, Experiment] = {
             description="one-hidden-layer MNIST MLPs of many widths on 4,000 images with 20% of "
             "labels corrupted, trained without early stopping: final train and test error",
             run=ch04.double_descent,
+        ),
+        Experiment(
+            name="ch10_data_pruning",
+            description="MNIST MLPs trained on the images kept from a pool by a probe's loss "
+            "(hardest, easiest) or at random: early-stopped test loss and error",
+            run=ch10.data_pruning,
         ),
     )
 }

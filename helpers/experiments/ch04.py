@@ -22,10 +22,9 @@ import torch
 from torch.nn import functional as F
 
 from helpers.data.splits import ImageSplits, mnist_splits
-from helpers.models.mlp import N_CLASSES, MLPConfig, stacked_mlp
+from helpers.models.mlp import N_CLASSES, MLPConfig
 from helpers.profiles import Profile
-from helpers.results import TrainingRecord
-from helpers.train.loop import ImageTask, default_device, run_records, train_loop
+from helpers.train.loop import ImageTask
 from helpers.train.mlp import train_mlps
 from helpers.train.recipes import MLP_LONG_RECIPE, MLP_RECIPE, Recipe
 
@@ -162,40 +161,23 @@ def train_noisy_mlps(
     recipe: Recipe,
     noise_rate: float,
 ) -> list[dict[str, Any]]:
-    """Train one MLP per seed (stacked, as :func:`helpers.train.train_mlps` does) on ``data`` whose
-    labels are already corrupted at ``noise_rate``; one record per seed (Chapter 4).
+    """Train one MLP per seed with :func:`helpers.train.train_mlps` (stacked, batch order seed 0) on
+    ``data`` whose labels are already corrupted at ``noise_rate``; one record per seed (Chapter 4).
 
     Each :class:`~helpers.results.TrainingRecord` gains ``early_stopped_noisy_test_loss`` (the test
     loss averaged over labels corrupted at ``noise_rate``, :class:`NoisyTestTask`) and
     ``early_stopped_test_error`` (clean labels), both at the checkpoint of lowest validation loss,
     where the record's ``early_stopped_test_loss`` is measured.
     """
-    device = default_device()
-    torch.manual_seed(0)  # as train_mlps does with its order_seed, 0 here
-    model = stacked_mlp(config, seeds).to(device)
-    task = NoisyTestTask(
-        model, data, len(seeds), recipe, device, test_noise_rate=noise_rate
-    )
-    outcome = train_loop(model, task, recipe, recipe.steps_for(data.n_train))
-    identity = {
-        "family": "mlp",
-        "dataset": "mnist",
-        "unit": "image",
-        "width": config.width,
-        "depth": config.depth,
-        "n_train": data.n_train,
-        "order_seed": 0,
-    }
-    records: list[TrainingRecord] = run_records(
-        outcome,
-        seeds,
-        recipe,
-        config,
-        identity=identity,
-        models_in_stack=len(seeds),
-        device=device,
-    )
-    steps = [point["step"] for point in outcome.curve]
+    tasks: list[NoisyTestTask] = []
+
+    def noisy_task(*args: Any, **kwargs: Any) -> NoisyTestTask:
+        tasks.append(NoisyTestTask(*args, test_noise_rate=noise_rate, **kwargs))
+        return tasks[-1]
+
+    records = train_mlps(config, data, seeds, recipe, task_factory=noisy_task)
+    (task,) = tasks
+    steps = [point["step"] for point in records[0]["curve"]]
     rows = []
     for k, record in enumerate(records):
         # no finite validation loss (a diverged run): nothing to stop early at
