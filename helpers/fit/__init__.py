@@ -6,11 +6,18 @@
     bootstrap(fit_fn, *data, n=..., seed=...)     standard errors and percentile intervals
     check_extrapolation(fit_fn, *data, held_out=mask)   fit small, predict large, relative errors
     fit_kaplan_joint(N, D, L), fit_plain_joint(N, D, L)  rival joint forms (Kaplan et al.; a plane)
+    fit_broken_power_law(x, y, n_breaks=1)        Caballero et al.'s broken law (Chapter 6)
 
 Every result is an immutable value with ``.predict(...)`` and ``.parameters()``, and prints its fit.
 """
 
 from helpers.fit._checks import ConvergenceError
+from helpers.fit.broken import (
+    Break,
+    BrokenPowerLaw,
+    broken_power_law,
+    fit_broken_power_law,
+)
 from helpers.fit.forms import (
     KaplanJointLaw,
     PlainJointLaw,
@@ -29,6 +36,8 @@ from helpers.fit.uncertainty import (
 
 __all__ = [
     "BootstrapResult",
+    "Break",
+    "BrokenPowerLaw",
     "ConvergenceError",
     "ExtrapolationCheck",
     "JointLaw",
@@ -37,7 +46,9 @@ __all__ = [
     "PlainJointLaw",
     "PowerLaw",
     "bootstrap",
+    "broken_power_law",
     "check_extrapolation",
+    "fit_broken_power_law",
     "fit_joint",
     "fit_kaplan_joint",
     "fit_linear",
