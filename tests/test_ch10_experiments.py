@@ -10,6 +10,7 @@ import torch
 from test_ch04_experiments import blobs
 from torch.nn import functional as F
 
+from helpers.data.splits import ImageSplits
 from helpers.experiments import EXPERIMENTS, ch10
 from helpers.models import MLPConfig
 from helpers.profiles import PROFILES
@@ -153,6 +154,67 @@ def test_data_pruning_is_registered_and_its_smoke_table_has_the_declared_fields(
         assert by["hardest", n]["mean_score"] >= by["random", n]["mean_score"]
         assert by["random", n]["mean_score"] >= by["easiest", n]["mean_score"]
     assert by["all", config["pool"]]["n_keep"] == config["pool"]
+
+
+def tagged_splits(n_train: int, n_val: int = 64, n_test: int | None = 128):
+    """A stand-in for :func:`helpers.data.mnist_splits` whose images carry their identity: pixel 0
+    and 1 hold the row number, pixel 2 the split (0 train, 1 validation, 2 test)."""
+
+    def tagged(n: int, split: int) -> torch.Tensor:
+        x = np.zeros((n, 784), dtype=np.uint8)
+        x[:, 0], x[:, 1], x[:, 2] = np.arange(n) // 256, np.arange(n) % 256, split
+        return torch.from_numpy(x)
+
+    def labels(n: int) -> torch.Tensor:
+        return torch.arange(n) % 10
+
+    n_val, n_test = min(n_val, 64), min(n_test or 128, 128)
+    return ImageSplits(
+        tagged(n_train, 0),
+        labels(n_train),
+        tagged(n_val, 1),
+        labels(n_val),
+        tagged(n_test, 2),
+        labels(n_test),
+        mean=0.5,
+        std=0.2,
+    )
+
+
+def test_probe_pool_and_evaluation_images_are_disjoint(monkeypatch):
+    """The probe trains on images outside the pool; every kept set is drawn from the pool; validation
+    and test images are never trained on (ch10_data_pruning's design)."""
+    seen: dict[str, list[ImageSplits]] = {"probe": [], "kept": []}
+
+    def fake_probe_training(model, data, steps, **kwargs):
+        seen["probe"].append(data)
+        return model.eval()
+
+    def fake_runs(config, data, seeds, recipe, noise_rate):
+        assert noise_rate == 0.0
+        seen["kept"].append(data)
+        return [
+            {field: 0 for field in ch10.PRUNING_FIELDS} | {"seed": s} for s in seeds
+        ]
+
+    monkeypatch.setattr(ch10, "mnist_splits", tagged_splits)
+    monkeypatch.setattr(ch10, "train_sequential", fake_probe_training)
+    monkeypatch.setattr(ch10, "train_noisy_mlps", fake_runs)
+    table = ch10.data_pruning(PROFILES["smoke"])
+    pool, n_probe = table["config"]["pool"], table["config"]["probe"]["n_train"]
+
+    def ids(x: torch.Tensor, split: int) -> set[int]:
+        assert (x[:, 2] == split).all()
+        return set((256 * x[:, 0].long() + x[:, 1].long()).tolist())
+
+    (probe_data,) = seen["probe"]
+    assert ids(probe_data.train_x, 0) == set(range(pool, pool + n_probe))
+    assert len(seen["kept"]) == len(table["config"]["kept_sizes"]) * 3 + 1
+    for data in seen["kept"]:
+        assert ids(data.train_x, 0) <= set(range(pool))
+        ids(data.val_x, 1), ids(data.test_x, 2)
+    # the whole pool, last, is the pool and nothing else
+    assert ids(seen["kept"][-1].train_x, 0) == set(range(pool))
 
 
 def test_equivalent_compute_is_the_budget_of_the_optimal_split_at_the_same_loss():
