@@ -7,6 +7,8 @@
     scaling-book data info|verify|download [NAME ...]  the datasets
     scaling-book plan --gpu H100 --gpus 64 --days 14 --law NAME [--price P] [--json]
                                                        a compute budget -> model size, tokens, loss
+    scaling-book doctor [--profile P] [--json]         is this machine ready for a workshop?
+    scaling-book time-notebooks --profile P [NOTEBOOK ...]   record notebooks' running times
 
 ``python -m helpers`` is the same program. ``--help`` works at every level.
 """
@@ -156,6 +158,40 @@ def _data(args: argparse.Namespace) -> int:
             failed = True
             print(f"  FAILED {name}: {error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from helpers.doctor import exit_status, format_report, report_json, run_checks
+
+    checks = run_checks(
+        profile=args.profile,
+        requirements=args.requirements,
+        times_path=args.times,
+        calibration=not args.no_calibration,
+    )
+    print(report_json(checks) if args.json else format_report(checks))
+    return exit_status(checks)
+
+
+def _time_notebooks(args: argparse.Namespace) -> int:
+    from helpers.doctor import REPOSITORY, time_notebooks, unrecorded_notebooks
+
+    notebooks = args.notebooks or sorted((REPOSITORY / "notebooks").glob("*.ipynb"))
+    try:
+        if args.missing:
+            notebooks = unrecorded_notebooks(notebooks, args.profile, args.output)
+            if not notebooks:
+                print(f"every notebook has a recorded {args.profile} time")
+                return 0
+        outcome = time_notebooks(
+            notebooks,
+            args.profile,
+            args.output,
+            timeout=args.timeout,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        args.time_error(str(error))
+    return int(any(isinstance(value, str) for value in outcome.values()))
 
 
 def _gpu_count(text: str) -> int:
@@ -312,6 +348,79 @@ def _add_plan_parser(commands: argparse._SubParsersAction) -> None:
     plan.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _add_doctor_parsers(commands: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    text = (
+        "check this machine before a workshop: Python, packages, torch's threads and "
+        "device, the datasets, free disk, and each notebook's running time here"
+    )
+    doctor = commands.add_parser("doctor", help=text, description=text)
+    doctor.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="profile of the notebook time estimates "
+        "(default: $SCALING_BOOK_PROFILE, else workshop)",
+    )
+    doctor.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="skip the ~3 s calibration and the notebook time estimates",
+    )
+    doctor.add_argument(
+        "--requirements",
+        type=Path,
+        metavar="PATH",
+        help="requirements file to check (default: the repository's requirements.txt)",
+    )
+    doctor.add_argument(
+        "--times",
+        type=Path,
+        metavar="PATH",
+        help="recorded notebook times (default: results/notebook_times.json)",
+    )
+    doctor.add_argument(
+        "--json", action="store_true", help="print JSON for scripts"
+    )
+
+    text = (
+        "run notebooks, each in a fresh kernel with SCALING_BOOK_PROFILE set, and record "
+        "their wall times and this machine's calibration (for `scaling-book doctor`)"
+    )
+    timer = commands.add_parser("time-notebooks", help=text, description=text)
+    timer.set_defaults(time_error=timer.error)
+    timer.add_argument(
+        "--profile",
+        required=True,
+        choices=sorted(PROFILES),
+        help="the profile to time",
+    )
+    timer.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        metavar="NOTEBOOK",
+        help="notebooks to run (default: every notebooks/*.ipynb)",
+    )
+    timer.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="times file to merge into (default: results/notebook_times.json)",
+    )
+    timer.add_argument(
+        "--missing",
+        action="store_true",
+        help="run only the notebooks with no time recorded in this profile",
+    )
+    timer.add_argument(
+        "--timeout",
+        type=_positive,
+        default=1800,
+        help="seconds allowed per cell (default 1800)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``scaling-book`` (Preface, "How to run the course")."""
     from helpers.data import DATASETS
@@ -462,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--mirror", help="base URL to fetch from instead of the canonical hosts"
     )
     _add_plan_parser(commands)
+    _add_doctor_parsers(commands)
     return parser
 
 
@@ -472,6 +582,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "bench": _bench,
     "data": _data,
     "plan": _plan,
+    "doctor": _doctor,
+    "time-notebooks": _time_notebooks,
 }
 
 

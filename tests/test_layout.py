@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("helpers.planning",),
     ("helpers.plot",),
     ("helpers.bench",),
+    ("helpers.doctor",),
     ("helpers.cli",),
     ("helpers.__main__",),
 )
