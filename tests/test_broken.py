@@ -139,6 +139,25 @@ def test_bad_input_is_refused(x, y, n_breaks, match):
         fit_broken_power_law(x, y, n_breaks=n_breaks)
 
 
+def test_a_parameter_at_its_bound_is_named():
+    x = np.geomspace(10, 1e6, 20)
+    y = noisy(broken_power_law(x, **ONE_BREAK), sigma=0.01, seed=6)
+    free = fit_broken_power_law(x, y, n_breaks=1)
+    assert free.at_bounds == ()
+    # the true slope change is 0.6; a bound of 0.2 holds c1 there, and the fit says so
+    held = fit_broken_power_law(x, y, n_breaks=1, max_exponent=0.2)
+    assert held.breaks[0].c == pytest.approx(0.2)
+    assert "c1" in held.at_bounds and "at a bound: " in str(held)
+    assert held.rms_log_residual > 2 * free.rms_log_residual
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_exponent_bound_is_refused(bad):
+    x = np.geomspace(10, 1e6, 10)
+    with pytest.raises(ValueError, match="max_exponent must be a positive number"):
+        fit_broken_power_law(x, 1.0 / x, max_exponent=bad)
+
+
 def test_bad_parameters_and_predictions_are_refused():
     with pytest.raises(ValueError, match="b > 0"):
         broken_power_law([1.0], a=0.0, b=-1.0, c0=0.5)

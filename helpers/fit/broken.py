@@ -17,6 +17,11 @@ size count equally, which suits data spanning decades with roughly multiplicativ
 objective has many local minima (a break can hide anywhere), so the fit starts from a grid: every
 ordered choice of break locations among interior quantiles of ``log x``, every sharpness in a small
 log-spaced set, both signs of each ``c_i``, plus seeded random starts; it keeps the best.
+
+Each exponent is bounded, ``|c_i| <= max_exponent`` (20 unless told). With few points and two breaks a
+fit can run into that bound, and then its exponents (and its floor) are set by the bound, not by the
+data; :attr:`BrokenPowerLaw.at_bounds` names any parameter that ended at a bound, and refitting with a
+looser ``max_exponent`` shows how much the forecast depends on it (notebook 06a).
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ SHARPNESS_STARTS = (0.1, 0.3, 1.0)
 REFINED_STARTS = 8
 """How many of the best short runs are continued to convergence (Chapter 6, notebook 06a)."""
 
-_EXPONENT_BOUND = (
-    20.0  # |c_0|, |c_i| at most this: slopes steeper than 20 decades per decade
-)
+MAX_EXPONENT = 20.0
+"""Default bound on ``|c_0|`` and each ``|c_i|`` (Chapter 6, notebook 06a)."""
+
 _SHARPNESS_BOUNDS = (1e-3, 1e2)
 
 
@@ -58,7 +63,8 @@ class Break:
         c: the change of the log-log slope of ``y - a`` across the break (beyond it the slope is
             ``-(c_0 + c_1 + ... + c_i)``); negative ``c`` turns the curve upwards.
         d: where the break is, in units of ``x``.
-        f: its sharpness: the bend takes about ``f`` decades of ``x`` (on a natural-log scale).
+        f: its sharpness: the bend is spread over a range of ``ln x`` a few times ``f`` wide
+            (small ``f``: a sharp corner).
     """
 
     c: float
@@ -77,6 +83,8 @@ class BrokenPowerLaw:
         breaks: the breaks, ordered by location ``d``.
         rms_log_residual: root-mean-square of ``log(yhat) - log(y)`` over the fitted points.
         n_points: how many points were fitted.
+        at_bounds: the names (as in :meth:`parameters`) of fitted parameters that ended at a bound
+            of the fit; such a parameter is set by the bound, not by the data.
     """
 
     a: float
@@ -85,6 +93,7 @@ class BrokenPowerLaw:
     breaks: tuple[Break, ...]
     rms_log_residual: float
     n_points: int
+    at_bounds: tuple[str, ...] = ()
 
     @property
     def n_parameters(self) -> int:
@@ -131,9 +140,12 @@ class BrokenPowerLaw:
                 f"  B{i}: slope change c = {brk.c:+.3f} at d = {brk.d:.4g}, "
                 f"sharpness f = {brk.f:.3g};"
             )
+        bounded = (
+            f"; at a bound: {', '.join(self.at_bounds)}" if self.at_bounds else ""
+        )
         lines.append(
             f"  RMS log residual {self.rms_log_residual:.4f}, "
-            f"{self.n_points} points)"
+            f"{self.n_points} points{bounded})"
         )
         return "\n".join(lines)
 
@@ -230,20 +242,24 @@ def _starts(
 
 
 def _bounds(
-    log_x: np.ndarray, log_y: np.ndarray, n_breaks: int, offset: bool
+    log_x: np.ndarray,
+    log_y: np.ndarray,
+    n_breaks: int,
+    offset: bool,
+    max_exponent: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     span = log_x.max() - log_x.min()
     big = 50.0
-    lower = [log_y.min() - big, -big, -_EXPONENT_BOUND]
-    upper = [log_y.max(), big, _EXPONENT_BOUND]
+    lower = [log_y.min() - big, -big, -max_exponent]
+    upper = [log_y.max(), big, max_exponent]
     for _ in range(n_breaks):
         lower += [
-            -_EXPONENT_BOUND,
+            -max_exponent,
             log_x.min() - 0.5 * span,
             np.log(_SHARPNESS_BOUNDS[0]),
         ]
         upper += [
-            _EXPONENT_BOUND,
+            max_exponent,
             log_x.max() + 0.5 * span,
             np.log(_SHARPNESS_BOUNDS[1]),
         ]
@@ -259,26 +275,35 @@ def fit_broken_power_law(
     *,
     offset: bool = True,
     seed: int = 0,
+    max_exponent: float = MAX_EXPONENT,
 ) -> BrokenPowerLaw:
     """Fit a broken neural scaling law with ``n_breaks`` breaks to ``(x, y)`` (Chapter 6, 06a).
 
     ``y = a + b x^(-c_0) prod_{i=1..n} (1 + (x/d_i)^(1/f_i))^(-c_i f_i)`` (Caballero et al. 2023), by
     least squares on ``log y`` from a grid of starts (module docstring); ``offset=False`` fixes
     ``a = 0``. ``n_breaks = 0`` is the saturating power law of :func:`helpers.fit.fit_power_law`
-    (fitted here by plain rather than Huber least squares). ``seed`` fixes the random starts.
+    (fitted here by plain rather than Huber least squares). ``seed`` fixes the random starts;
+    ``max_exponent`` bounds ``|c_0|`` and every ``|c_i|``, and the result's ``at_bounds`` names any
+    parameter that ended at a bound.
 
     The law has ``2 + 3 n`` parameters (``+ 1`` with the offset); this function refuses fewer points
     than parameters, but a fit with few spare points can pass through every one and still say little:
     judge it on held-out points (notebook 06a).
 
     Raises ``ValueError`` for mismatched lengths, too few points, non-positive or non-finite values,
-    ``x`` values that are all equal, or a negative ``n_breaks``; raises :class:`ConvergenceError`
+    ``x`` values that are all equal, a negative ``n_breaks`` or a ``max_exponent`` that is not a
+    positive number; raises :class:`ConvergenceError`
     if no start converges.
     """
     if not isinstance(n_breaks, int) or n_breaks < 0:
         raise ValueError(
             f"n_breaks must be a non-negative integer, got {n_breaks!r}; "
             f"pass 1 for one break"
+        )
+    if not np.isfinite(max_exponent) or max_exponent <= 0:
+        raise ValueError(
+            f"max_exponent must be a positive number, got {max_exponent!r}; "
+            f"pass e.g. {MAX_EXPONENT}"
         )
     x = as_positive_1d(x, "x")
     y = as_positive_1d(y, "y")
@@ -290,7 +315,7 @@ def fit_broken_power_law(
     check_varies(x, "x")
     log_x, log_y = np.log(x), np.log(y)
     rng = np.random.default_rng(seed)
-    lower, upper = _bounds(log_x, log_y, n_breaks, offset)
+    lower, upper = _bounds(log_x, log_y, n_breaks, offset, max_exponent)
 
     def residuals(free: np.ndarray) -> np.ndarray:
         params = free if offset else np.concatenate([[-np.inf], free])
@@ -330,13 +355,11 @@ def fit_broken_power_law(
             f"points (x from {x.min():.3g} to {x.max():.3g}); try fewer breaks"
         )
     params = best.x if offset else np.concatenate([[-np.inf], best.x])
-    breaks = sorted(
-        (
-            Break(c=float(c), d=float(np.exp(log_d)), f=float(np.exp(log_f)))
-            for c, log_d, log_f in params[3:].reshape(-1, 3)
-        ),
-        key=lambda brk: brk.d,
-    )
+    order = np.argsort(params[4::3])  # breaks by location
+    breaks = [
+        Break(c=float(c), d=float(np.exp(log_d)), f=float(np.exp(log_f)))
+        for c, log_d, log_f in params[3:].reshape(-1, 3)[order]
+    ]
     return BrokenPowerLaw(
         a=float(np.exp(params[0])),
         b=float(np.exp(params[1])),
@@ -344,4 +367,23 @@ def fit_broken_power_law(
         breaks=tuple(breaks),
         rms_log_residual=float(np.sqrt(np.mean(best.fun**2))),
         n_points=n_points,
+        at_bounds=_names_at_bounds(best.x, lower, upper, offset, order),
     )
+
+
+def _names_at_bounds(
+    free: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    offset: bool,
+    order: np.ndarray,
+) -> tuple[str, ...]:
+    """The names of the fitted parameters within a hair of a bound, breaks numbered by location."""
+    n_breaks = (len(free) - (3 if offset else 2)) // 3
+    slot = {i: rank for rank, i in enumerate(order, start=1)}
+    names = (["a"] if offset else []) + ["b", "c0"]
+    for i in range(n_breaks):
+        names += [f"{p}{slot[i]}" for p in ("c", "d", "f")]
+    tolerance = 1e-6 * np.maximum(1.0, upper - lower)
+    hit = (free - lower < tolerance) | (upper - free < tolerance)
+    return tuple(name for name, is_hit in zip(names, hit) if is_hit)
