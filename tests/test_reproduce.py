@@ -19,7 +19,7 @@ from helpers.profiles import get_profile
 from helpers.sweep import get_sweep, sweep_results
 from helpers.sweep.runner import train_job
 
-SWEEPS = ("mnist_mlp_joint",)
+SWEEPS = ("mnist_mlp_joint", "shakespeare_transformer")
 RUNS_PER_SWEEP = 2
 TOLERANCE = 0.02
 

@@ -32,6 +32,7 @@ from helpers.sweep import (
     pending_runs,
     sweep_results,
 )
+from helpers.train.recipes import get_recipe
 
 SPEC = RunSpec("mlp", "mnist", 64, 2, 1000, 0, 1.0, "mlp-mnist", 1)
 
@@ -79,7 +80,13 @@ def spec_of(row: RunRecord) -> RunSpec:
 
 
 def test_committed_sweeps_are_complete_and_every_record_has_the_schema():
-    for name in ("mnist_mlp", "mnist_processing", "mnist_mlp_joint"):
+    for name in (
+        "mnist_mlp",
+        "mnist_processing",
+        "mnist_mlp_joint",
+        "shakespeare_transformer",
+        "shakespeare_schedule_check",
+    ):
         assert pending_runs(name, get_profile("full")) == [], name
         for row in sweep_results(name, get_profile("full")):
             assert set(row) == set(RunRecord.__annotations__), name
@@ -277,3 +284,25 @@ def test_a_sweep_trains_with_its_own_recipe_and_refuses_a_changed_one():
         get_recipe("mlp-mnist-long", 7)
     with pytest.raises(ValueError, match="mlp-mnist-long"):
         get_recipe("mlp-mnist-longer")
+
+
+def test_schedule_check_retrains_corners_of_the_text_sweep_with_a_doubled_schedule():
+    for profile in ("smoke", "workshop", "full"):
+        main = {
+            (s.width, s.n_train, s.seed, s.order_seed): s
+            for s in get_sweep("shakespeare_transformer").runs(get_profile(profile))
+        }
+        for check in get_sweep("shakespeare_schedule_check").runs(
+            get_profile(profile)
+        ):
+            twin = main[(check.width, check.n_train, check.seed, check.order_seed)]
+            assert check.step_scale == twin.step_scale
+            assert check.recipe == "transformer-shakespeare-long"
+            long_recipe = get_recipe(check.recipe).scaled(check.step_scale)
+            short_recipe = get_recipe(twin.recipe).scaled(twin.step_scale)
+            windows = check.n_train // long_recipe.context
+            # twice the steps, up to the rounding of each schedule to whole steps
+            doubled = long_recipe.steps_for(windows) - 2 * short_recipe.steps_for(
+                windows
+            )
+            assert abs(doubled) <= 1

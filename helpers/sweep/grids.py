@@ -11,7 +11,7 @@ from helpers.data.processing import PROCESSINGS
 from helpers.names import lookup
 from helpers.profiles import Profile
 from helpers.train.families import FAMILIES, get_family
-from helpers.train.recipes import MLP_LONG_RECIPE, Recipe
+from helpers.train.recipes import MLP_LONG_RECIPE, TRANSFORMER_LONG_RECIPE, Recipe
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ SWEEPS: dict[str, Sweep] = {
                     depths=(1,),
                     n_trains=(20_000, 40_000, 80_000, 160_000),
                     seeds=(0,),
-                    step_scale=0.02,
+                    step_scale=0.003,
                 ),
                 "workshop": Grid(
                     widths=(16, 32, 48, 64),
@@ -274,6 +274,36 @@ SWEEPS: dict[str, Sweep] = {
                     depths=(1,),
                     n_trains=(31_250, 62_500, 125_000, 250_000, 500_000),
                     seeds=(0, 1),
+                    vary_order=True,
+                ),
+            },
+        ),
+        Sweep(
+            name="shakespeare_schedule_check",
+            description="four corners of shakespeare_transformer (seed 0) trained again with every "
+            "schedule doubled: how much the standard schedule still limits them, Chapter 4",
+            family="transformer",
+            recipe=TRANSFORMER_LONG_RECIPE,
+            grids={
+                "smoke": Grid(
+                    widths=(16, 64),
+                    depths=(1,),
+                    n_trains=(20_000, 160_000),
+                    seeds=(0,),
+                    step_scale=0.003,
+                ),
+                "workshop": Grid(
+                    widths=(16, 64),
+                    depths=(1,),
+                    n_trains=(62_500, 500_000),
+                    seeds=(0,),
+                    step_scale=0.1,
+                ),
+                "full": Grid(
+                    widths=(16, 96),
+                    depths=(1,),
+                    n_trains=(31_250, 500_000),
+                    seeds=(0,),
                     vary_order=True,
                 ),
             },
